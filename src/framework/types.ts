@@ -131,6 +131,8 @@ export interface Response {
   raw?: RawResponse;
   /** Overrides the HTTP status of a JSON reply (e.g. 204 when nothing to say is implied by no data). */
   status?: number;
+  /** Also copy data's keys to the top level of the envelope (Vault does this for older sys endpoints such as sys/mounts). */
+  legacyTopLevel?: boolean;
   /** Headers to add (e.g. Retry-After). */
   headers?: Record<string, string>;
   /** Filled by core. */

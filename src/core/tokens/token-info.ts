@@ -1,0 +1,42 @@
+/** The view of a token a Backend gets on its Request, and the bound-CIDR check. */
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import type { TokenInfo } from '../../framework/types.js';
+import { permissionDenied } from '../../lib/errors.js';
+import type { TokenEntry } from './token-entry.js';
+
+export function toTokenInfo(t: TokenEntry): TokenInfo {
+  return {
+    id: t.id, accessor: t.accessor, policies: t.policies, path: t.path, meta: t.meta, displayName: t.display_name,
+    entityId: t.entity_id, type: t.type, ttl: t.ttl, creationTime: t.creation_time, parent: t.parent || undefined,
+    numUses: t.num_uses, orphan: t.parent === '',
+  };
+}
+
+const cidrCache = new Map<string, BlockList>();
+
+function blockList(cidrs: string[]): BlockList {
+  const key = cidrs.join(',');
+  let bl = cidrCache.get(key);
+  if (!bl) {
+    bl = new BlockList();
+    for (const c of cidrs) {
+      const [addr, bits] = c.split('/');
+      const type = isIPv6(addr!) ? 'ipv6' : 'ipv4';
+      if (bits === undefined) bl.addAddress(addr!, type);
+      else bl.addSubnet(addr!, Number(bits), type);
+    }
+    cidrCache.set(key, bl);
+  }
+  return bl;
+}
+
+export function cidrAllows(cidrs: string[], remote: string): boolean {
+  if (!cidrs.length) return true;
+  const addr = remote.startsWith('::ffff:') && isIPv4(remote.slice(7)) ? remote.slice(7) : remote;
+  const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+  return blockList(cidrs).check(addr, type);
+}
+
+export function checkBoundCIDRs(t: TokenEntry, remote: string): void {
+  if (t.bound_cidrs.length && !cidrAllows(t.bound_cidrs, remote)) throw permissionDenied();
+}

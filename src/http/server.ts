@@ -1,0 +1,99 @@
+/**
+ * The /v1 HTTP API: node:http (or https) in front of core. Translation only: decisions live
+ * in core, so this layer imports core types and the request entry point, never an engine.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import type { Core } from '../core/core.js';
+import { handleRequest, isLifecyclePath } from '../core/request/handle-request.js';
+import { handleHelp } from '../core/request/help.js';
+import { handleLifecycle } from '../engines/sys/lifecycle.js';
+import { isCofferError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { readBody, toRequest } from './to-request.js';
+import { sendError, sendResponse } from './to-response.js';
+
+export interface ListenerConfig {
+  address: string; // host:port
+  tlsDisable: boolean;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Client certificates are requested (for the cert auth method) but never required. */
+  tlsClientCAFile?: string;
+}
+
+export function requestHandler(core: Core, logger: Logger) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let requestId = '';
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (!url.pathname.startsWith('/v1/')) {
+        sendError(res, 404, []);
+        return;
+      }
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname.slice(4));
+      } catch {
+        sendError(res, 400, ['invalid request path encoding']);
+        return;
+      }
+      const body = await readBody(req);
+      const creq = await toRequest(req, url, path, body);
+      requestId = creq.id;
+      const bare = path.replace(/\/+$/, '');
+      let resp;
+      if (isLifecyclePath(bare)) {
+        creq.fullPath = creq.path = bare;
+        resp = await handleLifecycle(core, creq);
+      } else if (url.searchParams.has('help') && creq.operation === 'read') {
+        resp = await handleHelp(core, creq);
+      } else {
+        resp = await handleRequest(core, creq);
+      }
+      sendResponse(res, creq, resp);
+    } catch (e) {
+      if (isCofferError(e)) {
+        const headers = e.status === 429 ? { 'retry-after': '1' } : undefined;
+        sendError(res, e.status, e.message === '' && e.status === 404 ? [] : [e.message, ...e.details], headers);
+        return;
+      }
+      logger.error({ request_id: requestId, err: (e as Error)?.stack ?? String(e) }, 'internal error');
+      sendError(res, 500, [`1 error occurred:\n\t* internal error\n\nrequest id: ${requestId}`]);
+    }
+  };
+}
+
+export function createApiServer(core: Core, listener: ListenerConfig, logger: Logger): Server {
+  const handler = requestHandler(core, logger);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => { void handler(req, res); };
+  let server: Server;
+  if (listener.tlsDisable) {
+    server = createHttpServer({ keepAlive: true }, onRequest);
+  } else {
+    if (!listener.tlsCertFile || !listener.tlsKeyFile) throw new Error('listener: tls_cert_file and tls_key_file are required unless tls_disable = true');
+    server = createHttpsServer({
+      cert: readFileSync(listener.tlsCertFile),
+      key: readFileSync(listener.tlsKeyFile),
+      ...(listener.tlsClientCAFile ? { ca: readFileSync(listener.tlsClientCAFile), requestCert: true, rejectUnauthorized: false } : {}),
+      keepAlive: true,
+    }, onRequest);
+  }
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+export function listen(server: Server, address: string): Promise<AddressInfo> {
+  const idx = address.lastIndexOf(':');
+  const host = (idx === -1 ? address : address.slice(0, idx)).replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const port = idx === -1 ? 8200 : Number(address.slice(idx + 1));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}

@@ -1,0 +1,7 @@
+/** Registers every built-in Backend type: the only list of engines and auth methods (STYLE.md 1). */
+import { registerType } from '../core/registry.js';
+import { sysFactory } from '../engines/sys/backend.js';
+import { tokenFactory } from '../auth/token/backend.js';
+
+registerType('system', 'secret', sysFactory);
+registerType('token', 'auth', tokenFactory);
