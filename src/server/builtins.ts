@@ -5,3 +5,8 @@ import { tokenFactory } from '../auth/token/backend.js';
 
 registerType('system', 'secret', sysFactory);
 registerType('token', 'auth', tokenFactory);
+import { userpassFactory } from '../auth/userpass/backend.js';
+import { approleFactory } from '../auth/approle/backend.js';
+
+registerType('userpass', 'auth', userpassFactory);
+registerType('approle', 'auth', approleFactory);

@@ -124,6 +124,7 @@ export class MountManager {
     if (!path) throw badRequest('path cannot be empty');
     if (path.split('/').some((s) => s === '..' || s === '.')) throw badRequest(`invalid path "${rawPath}"`);
     const kind = table === 'auth' ? 'auth' : 'secret';
+    if (table === 'auth' && type === 'token') throw badRequest('token credential backend cannot be instantiated');
     if (!lookupType(kind, type)) throw badRequest(`plugin not found in the catalog: ${type}`);
     if (table === 'mounts' && ['sys/', 'auth/', 'cubbyhole/', 'identity/'].some((r) => path.startsWith(r))) {
       throw badRequest(`cannot mount under reserved path "${path.split('/')[0]}/"`);
