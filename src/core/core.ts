@@ -11,6 +11,7 @@ import { badRequest, CofferError } from '../lib/errors.js';
 import { uuid } from '../lib/ids.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
+import { attachIdentity } from './identity/identity-service.js';
 import { MountManager } from './mounts/mount-manager.js';
 import { lookupType } from './registry.js';
 import type { CoreServices } from './services.js';
@@ -136,6 +137,7 @@ export class Core {
     this.tokens = new TokenStore(new LogicalView(this.barrier, 'sys/token/'), this.clock);
     await this.tokens.init();
     this.registry.set('tokens', this.tokens);
+    await attachIdentity(this).load();
     const builtins: Parameters<MountManager['load']>[0] = [
       { table: 'mounts', path: 'sys/', type: 'system', description: 'system endpoints used for control, policy and debugging' },
       { table: 'mounts', path: 'cubbyhole/', type: 'cubbyhole', description: 'per-token private secret storage' },

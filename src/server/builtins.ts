@@ -2,11 +2,12 @@
 import { registerType } from '../core/registry.js';
 import { sysFactory } from '../engines/sys/backend.js';
 import { tokenFactory } from '../auth/token/backend.js';
-
-registerType('system', 'secret', sysFactory);
-registerType('token', 'auth', tokenFactory);
+import { identityFactory } from '../core/identity/backend.js';
 import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
 
+registerType('system', 'secret', sysFactory);
+registerType('token', 'auth', tokenFactory);
+registerType('identity', 'secret', identityFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
