@@ -1,6 +1,7 @@
 /** Response → HTTP: Vault's envelope, error bodies, raw replies. */
 import type { ServerResponse } from 'node:http';
-import type { Auth, Request, Response } from '../framework/types.js';
+import type { Request, Response } from '../framework/types.js';
+import { envelope } from '../core/request/response-json.js';
 
 export function sendJSON(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -15,38 +16,6 @@ export function sendJSON(res: ServerResponse, status: number, body: unknown, hea
 
 export function sendError(res: ServerResponse, status: number, errors: string[], headers?: Record<string, string>): void {
   sendJSON(res, status, { errors }, headers);
-}
-
-export function authJSON(a: Auth): Record<string, unknown> {
-  return {
-    client_token: a.clientToken ?? '',
-    accessor: a.accessor ?? '',
-    policies: a.policies,
-    token_policies: a.tokenPolicies ?? a.policies,
-    identity_policies: a.identityPolicies?.length ? a.identityPolicies : undefined,
-    metadata: a.metadata ?? null,
-    lease_duration: a.leaseOptions?.ttl ?? a.ttl ?? 0,
-    renewable: a.leaseOptions?.renewable ?? a.renewable ?? false,
-    entity_id: a.entityId ?? '',
-    token_type: a.tokenType === 'batch' ? 'batch' : 'service',
-    orphan: true,
-    mfa_requirement: null,
-    num_uses: a.numUses ?? 0,
-  };
-}
-
-export function envelope(req: Request, resp: Response): Record<string, unknown> {
-  return {
-    request_id: req.id,
-    lease_id: resp.leaseId ?? '',
-    renewable: resp.renewable ?? false,
-    lease_duration: resp.leaseDuration ?? 0,
-    data: resp.data ?? null,
-    wrap_info: resp.wrapInfo ?? null,
-    warnings: resp.warnings?.length ? resp.warnings : null,
-    auth: resp.auth ? authJSON(resp.auth) : null,
-    mount_type: resp.mountType ?? '',
-  };
 }
 
 export function sendResponse(res: ServerResponse, req: Request, resp: Response | null): void {

@@ -1,6 +1,9 @@
 /** Registers every built-in Backend type: the only list of engines and auth methods (STYLE.md 1). */
 import { registerType } from '../core/registry.js';
-import { sysFactory } from '../engines/sys/backend.js';
+import { addSysPaths, sysFactory } from '../engines/sys/backend.js';
+import { wrappingPaths } from '../engines/sys/path-wrapping.js';
+import { onUnseal } from '../core/core.js';
+import { Wrapping } from '../core/wrapping/wrapping.js';
 import { tokenFactory } from '../auth/token/backend.js';
 import { identityFactory } from '../core/identity/backend.js';
 import { userpassFactory } from '../auth/userpass/backend.js';
@@ -11,3 +14,7 @@ registerType('token', 'auth', tokenFactory);
 registerType('identity', 'secret', identityFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
+
+// Core services with sys endpoints of their own.
+onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
+addSysPaths(wrappingPaths);

@@ -29,6 +29,7 @@ export const SYS_ROOT_PATHS = [
 export const SYS_UNAUTHENTICATED_PATHS = [
   'wrapping/lookup', 'wrapping/pubkey', 'replication/status', 'internal/specs/openapi', 'internal/ui/mounts',
   'internal/ui/mounts/*', 'internal/ui/namespaces', 'generate-root', 'generate-root/*',
+  'wrapping/unwrap', 'wrapping/rewrap',
 ];
 
 export const sysFactory: BackendFactory = (ctx): BackendDef => {
