@@ -20,5 +20,8 @@ export const uuid = (): string => randomUUID();
 /** Vault service tokens: `hvs.` + 24 base62 characters. */
 export const newServiceToken = (): string => `hvs.${randomBase62(24)}`;
 
+/** Vault batch tokens start with `hvb.`. */
+export const newBatchToken = (): string => `hvb.${randomBase62(24)}`;
+
 /** Accessors are Vault-style 24 base62 characters. */
 export const newAccessor = (): string => randomBase62(24);

@@ -6,7 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { LogicalView } from '../../framework/logical.js';
 import { badRequest } from '../../lib/errors.js';
-import { newAccessor, newServiceToken } from '../../lib/ids.js';
+import { newAccessor, newBatchToken, newServiceToken } from '../../lib/ids.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { isExpired, type TokenEntry } from './token-entry.js';
 
@@ -67,7 +67,7 @@ export class TokenStore {
 
   async create(p: CreateTokenParams): Promise<TokenEntry> {
     const now = this.now();
-    const id = p.id ?? newServiceToken();
+    const id = p.id ?? (p.type === 'batch' ? newBatchToken() : newServiceToken());
     if (p.id !== undefined && (await this.view.get(`id/${this.hash(id)}`))) throw badRequest('cannot create a token with a duplicate ID');
     let ttl = p.period ? p.period : p.ttl ?? 0;
     if (p.explicitMaxTTL && (ttl === 0 || ttl > p.explicitMaxTTL)) ttl = p.explicitMaxTTL;
@@ -201,6 +201,31 @@ export class TokenStore {
   /** Every accessor (auth/token/accessors). */
   async accessors(): Promise<string[]> {
     return this.view.list('accessor/');
+  }
+
+  /** auth/token/tidy: drops expired tokens and index entries that point at nothing. */
+  async tidy(): Promise<number> {
+    let removed = 0;
+    const dec = new TextDecoder();
+    for (const acc of await this.view.list('accessor/')) {
+      const h = await this.view.get(`accessor/${acc}`);
+      const entry = h ? await this.lookupByHash(dec.decode(h)) : undefined;
+      if (!entry) { await this.view.delete(`accessor/${acc}`); removed++; continue; }
+      if (isExpired(entry, this.now())) { await this.revokeTree(entry).catch(() => undefined); removed++; }
+    }
+    for (const parent of await this.view.list('parent/')) {
+      const parentHash = parent.replace(/\/$/, '');
+      const parentEntry = await this.lookupByHash(parentHash);
+      for (const child of await this.view.list(`parent/${parent}`)) {
+        if (!parentEntry || !(await this.lookupByHash(child))) {
+          await this.view.delete(`parent/${parent}${child}`);
+          const orphaned = await this.lookupByHash(child);
+          if (orphaned && !parentEntry) { orphaned.parent = ''; await this.save(orphaned); }
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   clearCache(): void {
