@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startCoffer } from '../support/server.js';
 import { xorDecode } from '../../src/engines/sys/path-generate-root.js';
 
@@ -100,6 +102,12 @@ test('sqlite data survives a restart and unseal', async () => {
   const first = await startCoffer({ storage: 'sqlite' });
   let r = await first.api('POST', 'secret/data/app', { data: { password: 'hunter2-very-secret' } });
   assert.equal(r.status, 200);
+  // Nothing secret reaches the disk in clear: not the value, not the root token, not the unseal key.
+  const disk = Buffer.concat(readdirSync(first.dataDir).map((f) => readFileSync(join(first.dataDir, f))));
+  for (const needle of ['hunter2-very-secret', first.rootToken, first.unsealKey]) {
+    assert.equal(disk.includes(Buffer.from(needle)), false, `found ${needle.slice(0, 6)}… in clear on disk`);
+  }
+  assert.equal(disk.includes(Buffer.from(first.unsealKey, 'hex')), false, 'raw unseal key bytes on disk');
   await first.stop();
   const second = await startCoffer({ storage: 'sqlite', dataDir: first.dataDir, uninitialized: true });
   try {
