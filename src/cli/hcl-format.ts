@@ -140,20 +140,28 @@ export function formatHCL(src: string): string {
   let cur = '';
   let depth = 0;
   let blank = 0;
-  const inline: boolean[] = []; // per open list: printed on one line?
+  // Open containers: a block, a multi-line list or a list printed on one line.
+  const open: ('{' | 'ml' | 'il')[] = [];
   const indent = () => '  '.repeat(depth);
   const flush = () => {
-    if (cur.trim()) { lines.push(indent() + cur.trim()); blank = 0; }
+    if (cur.trim()) {
+      let line = cur.trim();
+      // Items of a multi-line list each end with a comma, as hclfmt prints them.
+      if (open[open.length - 1] === 'ml' && !/[,[{]$/.test(line) && !line.startsWith('#') && !line.startsWith('//')) line += ',';
+      lines.push(indent() + line);
+      blank = 0;
+    }
     cur = '';
   };
   const append = (s: string) => {
+    if (cur.trim() === '}' || cur.trim() === ']') flush();
     if (!cur) cur = s;
     else if (cur.endsWith('[') || cur.endsWith(' ') || s === ',' || s === ']') cur += s;
     else cur += ` ${s}`;
   };
   for (let k = 0; k < toks.length; k++) {
     const tok = toks[k]!;
-    const inInlineList = inline.length > 0 && inline[inline.length - 1];
+    const inInlineList = open[open.length - 1] === 'il';
     switch (tok.t) {
       case 'nl':
         if (inInlineList) break;
@@ -163,31 +171,40 @@ export function formatHCL(src: string): string {
       case '{':
         append('{');
         flush();
+        open.push('{');
         depth++;
+        blank = 1;
         break;
       case '}':
         flush();
+        open.pop();
         depth = Math.max(0, depth - 1);
         cur = '}';
         break;
       case '[': {
         const one = !listIsMultiline(toks, k);
         append('[');
-        inline.push(one);
-        if (!one) { flush(); depth++; }
+        if (one) open.push('il');
+        else {
+          open.push('ml');
+          lines.push(indent() + cur.trim());
+          cur = '';
+          depth++;
+          blank = 1;
+        }
         break;
       }
       case ']':
         if (inInlineList) {
           cur = cur.replace(/,\s*$/, '');
           cur += ']';
+          open.pop();
         } else {
-          if (cur.trim() && !cur.trim().endsWith(',')) cur += ',';
           flush();
+          open.pop();
           depth = Math.max(0, depth - 1);
           cur = ']';
         }
-        inline.pop();
         break;
       case ',':
         cur = cur.trimEnd() + (inInlineList ? ', ' : ',');
