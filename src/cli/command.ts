@@ -113,7 +113,7 @@ export class Context {
       if (k.toLowerCase().startsWith('x-vault-')) forbidden.push(k);
       else headers[k] = v;
     }
-    if (forbidden.length) throw new UsageError(`failed to setup Headers[${forbidden.join(', ')}]: Header starting by 'X-Vault-' are for internal usage only`);
+    if (forbidden.length) throw new Error(`failed to setup Headers[${forbidden.join(', ')}]: Header starting by 'X-Vault-' are for internal usage only`);
     if (Array.isArray(f['mfa']) && f['mfa'].length) headers['X-Vault-MFA'] = f['mfa'].join(',');
     opts.headers = headers;
     return opts;

@@ -41,3 +41,8 @@ export async function runCLI(args: string[], opts: RunOptions = {}): Promise<CLI
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'coffer-cli-home-'));
 }
+
+/** Environment pointing the CLI at a test server, with the root token and a private HOME. */
+export function cliEnv(server: { addr: string; rootToken: string }, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { VAULT_ADDR: server.addr, VAULT_TOKEN: server.rootToken, HOME: tempHome(), ...extra };
+}
