@@ -17,6 +17,8 @@ export interface PathDef {
   operations: Partial<Record<Operation, Handler>>;
   /** Where create and update differ: tells whether the target exists (false → create). */
   existenceCheck?: (req: Request, data: FieldData) => Promise<boolean>;
+  /** The request body is the payload itself (KV v1, cubbyhole): no unknown-field warnings (Vault's TakesArbitraryInput). */
+  takesArbitraryInput?: boolean;
   synopsis?: string;
   description?: string;
 }
@@ -125,7 +127,7 @@ export class Backend {
     const data = new FieldData(req.data, m.path.def.fields ?? {}, m.captures);
     const warnings = data.validate();
     const resp = (await handler(req, data)) ?? null;
-    if (warnings.length && req.operation !== 'read' && req.operation !== 'list') {
+    if (warnings.length && !m.path.def.takesArbitraryInput && req.operation !== 'read' && req.operation !== 'list') {
       const out = resp ?? {};
       out.warnings = [...(out.warnings ?? []), ...warnings];
       return out;
