@@ -48,7 +48,7 @@ test('a new server starts uninitialized and sealed; init, unseal, seal, health f
     assert.equal(r.body.progress, 1);
     assert.ok(r.body.nonce);
     r = await c.api('PUT', 'sys/unseal', { key: keys[0] }, '');
-    assert.equal(r.status, 400, 'a duplicate key is refused');
+    assert.equal(r.body.progress, 1, 'a key given twice counts once (Vault ignores duplicates)');
     r = await c.api('PUT', 'sys/unseal', { reset: true }, '');
     assert.equal(r.body.progress, 0);
     for (const k of [keys[1], keys_base64[2]]) r = await c.api('PUT', 'sys/unseal', { key: k }, '');
