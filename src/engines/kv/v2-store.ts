@@ -1,0 +1,188 @@
+/**
+ * KV v2 storage layout, chosen so the hot paths touch as few keys as possible:
+ *
+ *   <prefix>config            engine settings (cached in memory; only this Backend writes it)
+ *   <prefix>m/<path>          one small record per secret: version window and settings
+ *   <prefix>v/<path>/<n>      one record per version: its data and its own deletion state
+ *
+ * A read is the metadata record (usually served from the in-memory cache) plus one version
+ * record; a write puts the new version and the metadata in one transaction, pruning versions
+ * that fall out of max_versions in the same commit. Version state lives with the version, so
+ * no ever-growing metadata blob is rewritten per write. The prefix is the mount uuid, as in
+ * Vault, so unversioned (v1) keys at the root of the view can be upgraded in place.
+ */
+import type { LogicalStorage } from '../../framework/types.js';
+import type { Clock } from '../../lib/clock.js';
+import { KeyLocks } from './key-locks.js';
+
+export interface KvConfig {
+  max_versions: number;
+  cas_required: boolean;
+  /** Seconds; 0 = unset, negative = disabled for every key (Vault stores -1s). */
+  delete_version_after: number;
+}
+
+export interface KeyMeta {
+  current_version: number;
+  /** Vault's sliding-window start: 0 until the first version is pruned. */
+  oldest_version: number;
+  /** Milliseconds since the epoch. */
+  created_time: number;
+  updated_time: number;
+  max_versions: number;
+  cas_required: boolean;
+  /** Seconds; 0 = inherit the engine setting. */
+  delete_version_after: number;
+  custom_metadata: Record<string, string> | null;
+}
+
+export interface VersionRecord {
+  created_time: number;
+  /** Milliseconds since the epoch; 0 = not scheduled for deletion. */
+  deletion_time: number;
+  destroyed: boolean;
+  /** Absent once destroyed. */
+  data?: Record<string, unknown>;
+}
+
+export type StorageOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string };
+
+/** Vault keeps 10 versions unless told otherwise. */
+export const DEFAULT_MAX_VERSIONS = 10;
+const META_CACHE_MAX = 20_000;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class V2Store {
+  readonly locks = new KeyLocks();
+  config: KvConfig = { max_versions: 0, cas_required: false, delete_version_after: 0 };
+  /**
+   * Metadata records by path. Coherent because this Backend instance is the only writer of
+   * its view (core builds a new instance after unseal, remount or tune). Records in the cache
+   * are never mutated; writers build new ones.
+   */
+  private readonly metaCache = new Map<string, KeyMeta>();
+
+  constructor(readonly storage: LogicalStorage, readonly prefix: string, private readonly clock: Clock) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  async loadConfig(): Promise<void> {
+    const c = await this.storage.getJSON<KvConfig>(this.prefix + 'config');
+    if (c) this.config = c;
+  }
+
+  async saveConfig(c: KvConfig): Promise<void> {
+    await this.storage.putJSON(this.prefix + 'config', c);
+    this.config = c;
+  }
+
+  metaKey(path: string): string {
+    return `${this.prefix}m/${path}`;
+  }
+
+  versionKey(path: string, n: number): string {
+    return `${this.prefix}v/${path}/${n}`;
+  }
+
+  async meta(path: string): Promise<KeyMeta | undefined> {
+    const hit = this.metaCache.get(path);
+    if (hit) return hit;
+    const m = await this.storage.getJSON<KeyMeta>(this.metaKey(path));
+    if (m) this.remember(path, m);
+    return m;
+  }
+
+  async version(path: string, n: number): Promise<VersionRecord | undefined> {
+    return this.storage.getJSON<VersionRecord>(this.versionKey(path, n));
+  }
+
+  /** Versions still in the window, oldest first (for metadata reads and deletes). */
+  versionNumbers(meta: KeyMeta): number[] {
+    const out: number[] = [];
+    for (let n = Math.max(meta.oldest_version, 1); n <= meta.current_version; n++) out.push(n);
+    return out;
+  }
+
+  async versions(path: string, meta: KeyMeta): Promise<Map<number, VersionRecord>> {
+    const nums = this.versionNumbers(meta);
+    const recs = await Promise.all(nums.map((n) => this.version(path, n)));
+    const out = new Map<number, VersionRecord>();
+    nums.forEach((n, i) => { if (recs[i]) out.set(n, recs[i]!); });
+    return out;
+  }
+
+  putVersionOp(path: string, n: number, rec: VersionRecord): StorageOp {
+    return { op: 'put', key: this.versionKey(path, n), value: enc.encode(JSON.stringify(rec)) };
+  }
+
+  /** Applies ops atomically, then updates the cache: `meta` null means the secret is gone. */
+  async commit(path: string, ops: StorageOp[], meta: KeyMeta | null): Promise<void> {
+    const all = meta ? [...ops, { op: 'put' as const, key: this.metaKey(path), value: enc.encode(JSON.stringify(meta)) }] : [...ops, { op: 'delete' as const, key: this.metaKey(path) }];
+    try {
+      await this.storage.transaction(all);
+    } catch (e) {
+      this.metaCache.delete(path);
+      throw e;
+    }
+    if (meta) this.remember(path, meta);
+    else this.metaCache.delete(path);
+  }
+
+  async listMeta(prefix: string): Promise<string[]> {
+    return this.storage.list(`${this.prefix}m/${prefix}`);
+  }
+
+  /** The effective max_versions: Vault takes the larger of the key's and the engine's setting. */
+  maxVersions(meta: KeyMeta): number {
+    const m = Math.max(meta.max_versions, this.config.max_versions);
+    return m > 0 ? m : DEFAULT_MAX_VERSIONS;
+  }
+
+  /**
+   * When a version written now should be deleted: the smaller non-zero of the engine's and
+   * the key's delete_version_after, unless the engine disabled it. 0 = never.
+   */
+  deletionTimeFor(meta: KeyMeta, fromMs: number): number {
+    const mount = this.config.delete_version_after;
+    if (mount < 0) return 0;
+    const key = meta.delete_version_after;
+    if (!mount && !key) return 0;
+    let min = key;
+    if ((mount && mount < min) || !min) min = mount;
+    return fromMs + min * 1000;
+  }
+
+  private remember(path: string, m: KeyMeta): void {
+    if (this.metaCache.size >= META_CACHE_MAX && !this.metaCache.has(path)) {
+      this.metaCache.delete(this.metaCache.keys().next().value!);
+    }
+    this.metaCache.set(path, m);
+  }
+
+  /** Decodes a stored v1 (unversioned) value for the in-place upgrade. */
+  static decodeV1(raw: Uint8Array): Record<string, unknown> | undefined {
+    try {
+      const v = JSON.parse(dec.decode(raw));
+      return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** A version counts as deleted once its deletion time has come (Vault: deletion_time before now). */
+export function isDeleted(rec: { deletion_time: number }, nowMs: number): boolean {
+  // `<=` not `<`: with millisecond clocks a delete and a read in the same millisecond must
+  // still see the delete (Vault's nanosecond clock makes the tie practically impossible).
+  return rec.deletion_time !== 0 && rec.deletion_time <= nowMs;
+}
+
+export function newMeta(nowMs: number): KeyMeta {
+  return {
+    current_version: 0, oldest_version: 0, created_time: nowMs, updated_time: nowMs,
+    max_versions: 0, cas_required: false, delete_version_after: 0, custom_metadata: null,
+  };
+}
