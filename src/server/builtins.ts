@@ -8,12 +8,16 @@ import { tokenFactory } from '../auth/token/backend.js';
 import { identityFactory } from '../core/identity/backend.js';
 import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
+import { kvFactory } from '../engines/kv/backend.js';
+import { cubbyholeFactory } from '../engines/cubbyhole/backend.js';
 
 registerType('system', 'secret', sysFactory);
 registerType('token', 'auth', tokenFactory);
 registerType('identity', 'secret', identityFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
+registerType('kv', 'secret', kvFactory);
+registerType('cubbyhole', 'secret', cubbyholeFactory);
 
 // Core services with sys endpoints of their own.
 onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
