@@ -125,7 +125,7 @@ export class Backend {
     if (!handler && req.operation === 'update' && !m.path.def.existenceCheck) handler = ops.create;
     if (!handler) throw unsupportedOperation();
     const data = new FieldData(req.data, m.path.def.fields ?? {}, m.captures);
-    const warnings = data.validate();
+    const warnings = data.validate(req.operation);
     const resp = (await handler(req, data)) ?? null;
     if (warnings.length && !m.path.def.takesArbitraryInput && req.operation !== 'read' && req.operation !== 'list') {
       const out = resp ?? {};

@@ -172,7 +172,7 @@ export class FieldData {
   list(name: string): string[] { return this.get<string[]>(name) ?? []; }
 
   /** Parses every declared field the client sent, so type errors surface before any write. */
-  validate(): string[] {
+  validate(operation?: string): string[] {
     const unknown: string[] = [];
     for (const name of Object.keys(this.raw)) {
       const schema = this.schema[name];
@@ -183,8 +183,11 @@ export class FieldData {
       this.get(name);
     }
     const warnings = unknown.length ? [`Endpoint ignored these unrecognized parameters: [${unknown.join(' ')}]`] : [];
-    for (const [name, schema] of Object.entries(this.schema)) {
-      if (schema.required && !this.has(name)) throw badRequest(`missing required field "${name}"`);
+    // Required fields are required of writes; reads and lists of the same path take none.
+    if (operation === undefined || operation === 'create' || operation === 'update' || operation === 'patch') {
+      for (const [name, schema] of Object.entries(this.schema)) {
+        if (schema.required && !this.has(name)) throw badRequest(`missing required field "${name}"`);
+      }
     }
     return warnings;
   }

@@ -12,6 +12,7 @@ import { handleHelp } from '../core/request/help.js';
 import { handleLifecycle } from '../engines/sys/lifecycle.js';
 import { isCofferError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { acceptListVerb } from './list-verb.js';
 import { readBody, toRequest } from './to-request.js';
 import { sendError, sendResponse } from './to-response.js';
 
@@ -28,6 +29,12 @@ export function requestHandler(core: Core, logger: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let requestId = '';
     try {
+      const rawPath = (req.url ?? '/').split('?')[0]!;
+      // URL parsing would resolve dot segments silently; refuse them instead.
+      if (/(^|\/)\.\.?(\/|$)/.test(rawPath) || /%2e%2e|%2f/i.test(rawPath)) {
+        sendError(res, 400, [`invalid request path "${rawPath.slice(0, 200)}"`]);
+        return;
+      }
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (!url.pathname.startsWith('/v1/')) {
         sendError(res, 404, []);
@@ -82,6 +89,7 @@ export function createApiServer(core: Core, listener: ListenerConfig, logger: Lo
     }, onRequest);
   }
   server.keepAliveTimeout = 65_000;
+  acceptListVerb(server, handler);
   return server;
 }
 

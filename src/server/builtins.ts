@@ -9,11 +9,15 @@ import { identityFactory } from '../core/identity/backend.js';
 import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
+import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
+import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory } from '../engines/cubbyhole/backend.js';
 
 registerType('system', 'secret', sysFactory);
 registerType('token', 'auth', tokenFactory);
 registerType('identity', 'secret', identityFactory);
+registerType('kv', 'secret', kvFactory);
+registerType('cubbyhole', 'secret', cubbyholeFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
 registerType('kv', 'secret', kvFactory);
@@ -22,3 +26,11 @@ registerType('cubbyhole', 'secret', cubbyholeFactory);
 // Core services with sys endpoints of their own.
 onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
 addSysPaths(wrappingPaths);
+
+// A token's cubbyhole dies with the token.
+onUnseal('cubbyhole-cleanup', async (core) => {
+  core.tokens.onRevoke(async (entry) => {
+    const route = core.mounts.router.get('cubbyhole/');
+    if (route) await destroyCubbyhole(route.backend.ctx.storage, entry.id);
+  });
+});

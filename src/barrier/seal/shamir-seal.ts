@@ -29,13 +29,14 @@ export function validateSealConfig(shares: number, threshold: number): void {
 }
 
 export async function splitSecret(secret: Uint8Array, shares: number, threshold: number): Promise<Uint8Array[]> {
-  if (shares === 1) return [secret];
-  return split(secret, shares, threshold);
+  // The library insists on a plain Uint8Array (a Buffer is refused).
+  if (shares === 1) return [new Uint8Array(secret)];
+  return split(new Uint8Array(secret), shares, threshold);
 }
 
 export async function combineShares(shares: Uint8Array[]): Promise<Uint8Array> {
   if (shares.length === 1) return shares[0]!;
-  return combine(shares);
+  return combine(shares.map((s) => new Uint8Array(s)));
 }
 
 export class ShamirSeal {
@@ -104,7 +105,7 @@ export class ShamirSeal {
     }
     let unsealKey: Uint8Array;
     try {
-      unsealKey = await combineShares(this.shares);
+      unsealKey = new Uint8Array(await combineShares(this.shares));
     } catch {
       this.resetProgress();
       throw new Error('failed to combine unseal key shares: invalid key');
