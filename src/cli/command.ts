@@ -103,7 +103,7 @@ export class Context {
     if (f['client-cert']) opts.clientCert = f['client-cert'];
     if (f['client-key']) opts.clientKey = f['client-key'];
     if (f['tls-server-name']) opts.tlsServerName = f['tls-server-name'];
-    if (f['tls-skip-verify'] !== undefined) opts.skipVerify = !!f['tls-skip-verify'] || !!fromEnv.skipVerify;
+    opts.skipVerify = !!f['tls-skip-verify'];
     if (f['namespace']) opts.namespace = String(f['namespace']).replace(/^\/+|\/+$/g, '') + '/';
     const wrap = f['wrap-ttl'] as number | undefined;
     opts.wrapTTL = wrap && wrap > 0 ? formatDuration(wrap) : undefined;

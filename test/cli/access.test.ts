@@ -64,7 +64,7 @@ test('token lookup / renew / revoke by token, accessor and -self', async () => {
   assert.match(r.stdout, /^display_name +token-ci$/m);
   assert.match(r.stdout, /^meta +map\[team:a\]$/m);
   assert.match(r.stdout, /^ttl +(9m\d+s|10m)$/m);
-  r = await run(['token', 'lookup', '-accessor', created.accessor, '-format=json']);
+  r = await run(['token', 'lookup', '-format=json', '-accessor', created.accessor]);
   assert.equal(JSON.parse(r.stdout).data.accessor, created.accessor);
   r = await run(['token', 'lookup', '-accessor']);
   assert.equal(r.code, 1);
@@ -141,7 +141,9 @@ test('-wrap-ttl wraps any answer; unwrap returns it once', async () => {
   const wt = r.stdout;
   r = await run(['unwrap', '-field=token'], { env: { ...env, VAULT_TOKEN: wt } });
   assert.match(r.stdout, /^hvs\./, 'unwrap with the wrapping token as VAULT_TOKEN');
-  r = await run(['write', '-wrap-ttl=2m', '-f', 'auth/approle/role/ci/secret-id']);
+  await run(['auth', 'enable', '-path=approle-wrap', 'approle']);
+  await run(['write', 'auth/approle-wrap/role/ci', 'token_policies=default']);
+  r = await run(['write', '-wrap-ttl=2m', '-f', 'auth/approle-wrap/role/ci/secret-id']);
   assert.match(r.stdout, /^wrapping_token: +hvs\./m);
   assert.match(r.stdout, /^wrapping_token_ttl: +2m$/m);
 });

@@ -11,7 +11,7 @@ let c: TestCoffer;
 let env: NodeJS.ProcessEnv;
 const run = (args: string[], stdin?: string) => runCLI(args, { env, stdin });
 const json = async (args: string[]) => {
-  const r = await run([...args.slice(0, 2), '-format=json', ...args.slice(2)]);
+  const r = await run([...args.slice(0, -1), '-format=json', ...args.slice(-1)]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 };
@@ -124,7 +124,7 @@ test('KV v1: put, get, list, delete; v2-only commands refuse', async () => {
   r = await run(['kv', 'put', 'kv1/app', 'a=b']);
   assert.deepEqual([r.code, r.stdout], [0, 'Success! Data written to: kv1/app\n'], r.stderr);
   r = await run(['kv', 'get', 'kv1/app']);
-  assert.equal(r.stdout, '=== Data ===\nKey    Value\n---    -----\na      b\n');
+  assert.equal(r.stdout, '== Data ==\nKey    Value\n---    -----\na      b\n');
   assert.equal((await run(['kv', 'get', '-mount=kv1', '-field=a', 'app'])).stdout, 'b');
   assert.deepEqual(JSON.parse((await run(['kv', 'list', '-format=json', 'kv1/'])).stdout), ['app']);
   r = await run(['kv', 'undelete', '-versions=1', 'kv1/app']);

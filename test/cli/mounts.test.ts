@@ -22,10 +22,10 @@ test('secrets enable / list / tune / disable on a multi-segment path', async () 
   assert.deepEqual([r.code, r.stdout], [0, 'Success! Enabled the kv secrets engine at: cluster-a/kv/etcd/\n'], r.stderr);
   r = await run(['secrets', 'list']);
   assert.match(r.stdout, /^Path +Type +Accessor +Description\n-+ +-+ +-+ +-+\n/);
-  assert.match(r.stdout, /^cluster-a\/kv\/etcd\/ +kv +kv_[0-9a-f]+ +etcd secrets$/m);
-  assert.match(r.stdout, /^sys\/ +system +system_[0-9a-f]+ +/m);
+  assert.match(r.stdout, /^cluster-a\/kv\/etcd\/ +kv +kv_\w+ +etcd secrets$/m);
+  assert.match(r.stdout, /^sys\/ +system +system_\w+ +/m);
   r = await run(['secrets', 'list', '-detailed']);
-  assert.match(r.stdout, /^cluster-a\/kv\/etcd\/ +kv +kv_[0-9a-f]+ +3600 +315360000 +false +replicated /m);
+  assert.match(r.stdout, /^cluster-a\/kv\/etcd\/ +kv +kv_\w+ +3600 +315360000 +false +replicated /m);
   const j = JSON.parse((await run(['secrets', 'list', '-format=json'])).stdout);
   assert.equal(j['cluster-a/kv/etcd/'].config.max_lease_ttl, 315360000);
 
@@ -72,8 +72,8 @@ test('auth enable / list / tune / help / disable', async () => {
   assert.deepEqual([r.code, r.stdout], [0, 'Success! Enabled userpass auth method at: people/\n'], r.stderr);
   r = await run(['auth', 'list']);
   assert.match(r.stdout, /^Path +Type +Accessor +Description +Version\n/);
-  assert.match(r.stdout, /^people\/ +userpass +auth_userpass_[0-9a-f]+ +humans +n\/a$/m);
-  assert.match(r.stdout, /^token\/ +token +auth_token_[0-9a-f]+ /m);
+  assert.match(r.stdout, /^people\/ +userpass +auth_userpass_\w+ +humans +n\/a$/m);
+  assert.match(r.stdout, /^token\/ +token +auth_token_\w+ /m);
   r = await run(['auth', 'tune', '-default-lease-ttl=30m', 'people']);
   assert.deepEqual([r.code, r.stdout], [0, 'Success! Tuned the auth method at: people/\n'], r.stderr);
   const t = JSON.parse((await run(['read', '-format=json', 'sys/auth/people/tune'])).stdout);

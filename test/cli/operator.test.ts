@@ -69,7 +69,7 @@ test('key-status and rotate', async () => {
   const auth = { ...env, VAULT_TOKEN: root };
   let r = await runCLI(['operator', 'key-status'], { env: auth });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Key Term +1\nInstall Time +\d\d [A-Z][a-z]{2} \d\d \d\d:\d\d UTC\nEncryption Count +\d+$/);
+  assert.match(r.stdout, /^Key Term +1\nInstall Time +\d\d [A-Z][a-z]{2} \d\d \d\d:\d\d UTC\nEncryption Count +\d+\n$/);
   r = await runCLI(['operator', 'rotate'], { env: auth });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Success! Rotated key\n\nKey Term +2\n/);

@@ -40,7 +40,7 @@ test('kv put / kv get / -field / -format=json', async () => {
   r = await runCLI(['kv', 'get', 'secret/hello'], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /== Secret Path ==\nsecret\/data\/hello\n/);
-  assert.match(r.stdout, /=== Data ===\nKey +Value\n-+ +-+\nexcited +yes\nfoo +world\n$/);
+  assert.match(r.stdout, /\n\n=+ Data =+\nKey +Value\n-+ +-+\nexcited +yes\nfoo +world\n$/);
   assert.match(r.stdout, /^deletion_time +n\/a$/m);
 
   r = await runCLI(['kv', 'get', '-field=foo', 'secret/hello'], { env });

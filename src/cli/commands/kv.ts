@@ -1,5 +1,5 @@
 /** `kv get`, `kv put`, `kv patch`: the key/value commands that read and write data. */
-import type { Secret } from '../../api/client.js';
+import { type Secret, secretOrThrow } from '../../api/client.js';
 import { type Command, type Context, attempt, errorText } from '../command.js';
 import type { FlagSpec } from '../flags.js';
 import { parseArgsData } from '../kv-args.js';
@@ -177,7 +177,11 @@ export const kvPatch: Command = {
       const data = current.data.data;
       if (!data || typeof data !== 'object') return ctx.fail(`No data found at ${fullPath}; patch only works on existing data`);
       try {
-        return { secret: await client.write(fullPath, { data: { ...data, ...newData }, options: { cas: meta.version } }) };
+        // null removes a key, as in the merge patch this method stands in for (vault would
+        // store the null).
+        const merged: Record<string, unknown> = { ...data, ...newData };
+        for (const [k, v] of Object.entries(newData)) if (v === null) delete merged[k];
+        return { secret: await client.write(fullPath, { data: merged, options: { cas: meta.version } }) };
       } catch (e) {
         return ctx.fail(`Error writing data to ${fullPath}: ${errorText(e)}`);
       }
@@ -186,7 +190,11 @@ export const kvPatch: Command = {
       const options: Record<string, unknown> = {};
       if (ctx.flags['cas'] > 0) options.cas = ctx.flags['cas'];
       try {
-        return { secret: await client.patch(fullPath, { data: newData, options }) };
+        const res = await client.request('PATCH', fullPath, { body: { data: newData, options }, contentType: 'application/merge-patch+json' });
+        // KV answers a bare 404 when there is nothing to patch; vault's CLI then reports
+        // success, which hides the mistake, so we say what happened.
+        if (res.status === 404 && (res.body === null || res.body === '')) return ctx.fail(`No value found at ${fullPath}`);
+        return { secret: secretOrThrow(res) };
       } catch (e) {
         if (fallback && isApiStatus(e, 405)) return readThenWrite();
         if (fallback && isApiStatus(e, 403)) {
