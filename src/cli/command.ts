@@ -6,6 +6,7 @@
 import { ApiError, DEFAULT_ADDRESS, NetworkError, VaultClient, type ClientOptions } from '../api/client.js';
 import { clientOptionsFromEnv, readStoredToken } from '../api/env.js';
 import { formatDuration } from '../lib/duration.js';
+import { DryRunClient, DryRunOutput } from './dry-run.js';
 import { UsageError, type FlagSpec, type FlagValues } from './flags.js';
 import { type CliIO, Ui } from './io.js';
 
@@ -86,7 +87,18 @@ export class Context {
     return this.flags['non-interactive'] ? null : this.io.stdin;
   }
 
+  /** Set when -output-curl-string or -output-policy stopped the command's request. */
+  dryRun?: DryRunOutput;
+
+  /**
+   * Reports a failure. Under -output-curl-string / -output-policy the "failure" is the
+   * stopped request: its curl command or policy is the command's output, exit 0.
+   */
   fail(message: string, code = 2): number {
+    if (this.dryRun) {
+      this.ui.output(this.dryRun.text);
+      return 0;
+    }
     this.ui.error(message);
     return code;
   }
@@ -121,7 +133,19 @@ export class Context {
 
   /** A client with no token (login and other unauthenticated calls). */
   clientWithoutToken(): VaultClient {
-    return new VaultClient(this.clientOptions());
+    const mode = this.flags['output-curl-string'] ? 'curl' : this.flags['output-policy'] ? 'policy' : undefined;
+    if (!mode) return new VaultClient(this.clientOptions());
+    const client = new DryRunClient(this.clientOptions(), mode);
+    const request = client.request.bind(client);
+    client.request = async (...args) => {
+      try {
+        return await request(...args);
+      } catch (e) {
+        if (e instanceof DryRunOutput) this.dryRun ??= e;
+        throw e;
+      }
+    };
+    return client;
   }
 
   /** The client with the token from VAULT_TOKEN or the token helper (~/.vault-token). */

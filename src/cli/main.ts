@@ -166,8 +166,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIO> = {}): Pr
   try {
     return await cmd.run(ctx);
   } catch (e) {
-    ui.error(errorText(e));
-    return e instanceof UsageError ? 1 : 2;
+    return ctx.fail(errorText(e), e instanceof UsageError ? 1 : 2);
   } finally {
     ctx.close();
   }

@@ -78,3 +78,19 @@ test('-header adds headers, but not X-Vault-*', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /Header starting by 'X-Vault-' are for internal usage only/);
 });
+
+test('-output-curl-string prints the request instead of sending it', async () => {
+  const r = await runCLI(['kv', 'put', '-output-curl-string', 'secret/dry', 'a=b'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `curl -X PUT -H "X-Vault-Request: true" -H "X-Vault-Token: $(coffer print token)" -d '{"data":{"a":"b"},"options":{}}' ${c.addr}/v1/secret/data/dry\n`);
+  assert.equal((await runCLI(['kv', 'get', 'secret/dry'], { env })).code, 2, 'nothing was written');
+  const l = await runCLI(['list', '-output-curl-string', 'secret/metadata'], { env });
+  assert.equal(l.stdout, `curl -H "X-Vault-Request: true" -H "X-Vault-Token: $(coffer print token)" ${c.addr}/v1/secret/metadata?list=true\n`);
+});
+
+test('-output-policy prints the policy the request needs', async () => {
+  const r = await runCLI(['kv', 'get', '-output-policy', 'secret/app/config'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, 'path "secret/data/app/config" {\n  capabilities = ["read"]\n}\n'], r.stderr);
+  const w = await runCLI(['write', '-output-policy', 'auth/token/roles/x', 'period=1h'], { env });
+  assert.equal(w.stdout, 'path "auth/token/roles/x" {\n  capabilities = ["create", "update"]\n}\n');
+});
