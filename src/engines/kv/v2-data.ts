@@ -118,7 +118,7 @@ export function dataPaths(store: V2Store): PathDef[] {
       const n = meta?.current_version ?? 0;
       const rec = n > 0 ? await store.version(path, n) : undefined;
       if (!rec || rec.destroyed || isDeleted(rec, store.now())) return;
-      await store.storage.transaction([store.putVersionOp(path, n, { ...rec, deletion_time: store.now() })]);
+      await store.write([store.putVersionOp(path, n, { ...rec, deletion_time: store.now() })]);
     });
     return null;
   };

@@ -7,12 +7,14 @@
  *
  * A read is the metadata record (usually served from the in-memory cache) plus one version
  * record; a write puts the new version and the metadata in one transaction, pruning versions
- * that fall out of max_versions in the same commit. Version state lives with the version, so
+ * that fall out of max_versions in the same commit (concurrent writes share one commit,
+ * see group-commit.ts). Version state lives with the version, so
  * no ever-growing metadata blob is rewritten per write. The prefix is the mount uuid, as in
  * Vault, so unversioned (v1) keys at the root of the view can be upgraded in place.
  */
 import type { LogicalStorage } from '../../framework/types.js';
 import type { Clock } from '../../lib/clock.js';
+import { GroupCommit } from './group-commit.js';
 import { KeyLocks } from './key-locks.js';
 
 export interface KvConfig {
@@ -62,8 +64,16 @@ export class V2Store {
    * are never mutated; writers build new ones.
    */
   private readonly metaCache = new Map<string, KeyMeta>();
+  private readonly group: GroupCommit;
 
-  constructor(readonly storage: LogicalStorage, readonly prefix: string, private readonly clock: Clock) {}
+  constructor(readonly storage: LogicalStorage, readonly prefix: string, private readonly clock: Clock) {
+    this.group = new GroupCommit(storage);
+  }
+
+  /** Applies one request's ops atomically, sharing the durable commit with concurrent requests. */
+  write(ops: StorageOp[]): Promise<void> {
+    return this.group.apply(ops);
+  }
 
   now(): number {
     return this.clock.now();
@@ -122,7 +132,7 @@ export class V2Store {
   async commit(path: string, ops: StorageOp[], meta: KeyMeta | null): Promise<void> {
     const all = meta ? [...ops, { op: 'put' as const, key: this.metaKey(path), value: enc.encode(JSON.stringify(meta)) }] : [...ops, { op: 'delete' as const, key: this.metaKey(path) }];
     try {
-      await this.storage.transaction(all);
+      await this.write(all);
     } catch (e) {
       this.metaCache.delete(path);
       throw e;

@@ -35,7 +35,7 @@ function versionsPath(store: V2Store, verb: string, missing: string, change: Cha
         const next = rec && !rec.destroyed ? change(rec, meta, now) : undefined;
         if (next) ops.push(store.putVersionOp(path, n, next));
       });
-      if (ops.length) await store.storage.transaction(ops);
+      if (ops.length) await store.write(ops);
     });
     return null;
   };

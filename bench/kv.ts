@@ -1,0 +1,130 @@
+/**
+ * KV v2 read and write over HTTP (vault-benchmark's kvv2_read / kvv2_write: 10 connections,
+ * numkvs=1000, kvsize=1) against a bare node:http JSON endpoint measured in the same run.
+ *
+ * Each server runs in its own child process so the load generator (this process) never shares
+ * an event loop with it; on a 2-core machine that is one core each. Every response's latency
+ * is recorded (sub-millisecond p99). Options: BENCH_SECONDS (default 5), BENCH_STORAGE
+ * (sqlite | memory, default sqlite).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { fmt, load, loopDelay, ratio, startBaseline, type LoadResult } from './lib/load.js';
+
+const NUM_KVS = 1000;
+const KV_SIZE = 1;
+const CONNECTIONS = 10;
+
+interface Served {
+  addr: string;
+  token: string;
+  /** Stops the child and returns its event-loop delay while it served. */
+  stop(): Promise<{ p99ms: number; maxms: number }>;
+}
+
+/** Child side: start one server, print where it listens, stop when the parent says so. */
+async function serve(kind: 'coffer' | 'baseline', storage: 'sqlite' | 'memory'): Promise<void> {
+  let addr: string;
+  let token = '';
+  let close: () => Promise<void>;
+  if (kind === 'coffer') {
+    const { startCoffer } = await import('../test/support/server.js');
+    const c = await startCoffer({ storage });
+    addr = c.addr;
+    token = c.rootToken;
+    close = () => c.stop();
+  } else {
+    const b = await startBaseline();
+    addr = b.url;
+    close = () => b.close();
+  }
+  const delay = loopDelay();
+  process.stdout.write(JSON.stringify({ addr, token }) + '\n');
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() !== 'stop') continue;
+    const d = delay.stop();
+    await close();
+    process.stdout.write(JSON.stringify(d) + '\n');
+    process.exit(0);
+  }
+  // The parent went away without saying stop: do not linger holding a port.
+  process.exit(1);
+}
+
+async function spawnServer(kind: 'coffer' | 'baseline', storage: string): Promise<Served> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `--serve=${kind}`, `--storage=${storage}`], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done) throw new Error(`${kind} server exited before listening`);
+  const { addr, token } = JSON.parse(first.value) as { addr: string; token: string };
+  return {
+    addr,
+    token,
+    async stop() {
+      child.stdin!.write('stop\n');
+      const last = await lines.next();
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      return last.done ? { p99ms: NaN, maxms: NaN } : JSON.parse(last.value);
+    },
+  };
+}
+
+const value = 'x'.repeat(KV_SIZE);
+const path = (i: number) => `/v1/secret/data/bench/kv-${i}`;
+
+export interface KvBenchResult {
+  storage: string;
+  read: { coffer: LoadResult; baseline: LoadResult };
+  write: { coffer: LoadResult; baseline: LoadResult };
+  cofferLoopDelay: { p99ms: number; maxms: number };
+}
+
+/** Measures KV v2 read and write on a fresh Coffer, and the bare-HTTP floor, in one run. */
+export async function benchKv(opts: { storage?: 'sqlite' | 'memory'; seconds?: number } = {}): Promise<KvBenchResult> {
+  const storage = opts.storage ?? 'sqlite';
+  const duration = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
+
+  const base = await spawnServer('baseline', storage);
+  const baseRead = await load({ url: base.addr + '/', connections: CONNECTIONS, duration });
+  const baseWrite = await load({ url: base.addr + '/', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { foo: value } }), connections: CONNECTIONS, duration });
+  await base.stop();
+
+  const coffer = await spawnServer('coffer', storage);
+  const headers = { 'x-vault-token': coffer.token, 'content-type': 'application/json' };
+  for (let i = 0; i < NUM_KVS; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, NUM_KVS - i) }, async (_, j) => {
+      const res = await fetch(coffer.addr + path(i + j), { method: 'POST', headers, body: JSON.stringify({ data: { foo: value } }) });
+      if (res.status !== 200) throw new Error(`seeding kv-${i + j} answered ${res.status}: ${await res.text()}`);
+    }));
+  }
+  const reads = Array.from({ length: NUM_KVS }, (_, i) => ({ method: 'GET' as const, path: path(i) }));
+  const writes = Array.from({ length: NUM_KVS }, (_, i) => ({ method: 'POST' as const, path: path(i), body: JSON.stringify({ data: { foo: value } }) }));
+  const read = await load({ url: coffer.addr, headers, requests: reads, connections: CONNECTIONS, duration });
+  const write = await load({ url: coffer.addr, headers, requests: writes, connections: CONNECTIONS, duration });
+  const cofferLoopDelay = await coffer.stop();
+
+  return { storage, read: { coffer: read, baseline: baseRead }, write: { coffer: write, baseline: baseWrite }, cofferLoopDelay };
+}
+
+export function report(r: KvBenchResult): string {
+  return [
+    `KV v2 over HTTP, ${r.storage} storage, ${CONNECTIONS} connections, ${NUM_KVS} keys of ${KV_SIZE} byte(s)`,
+    `  read   coffer   ${fmt(r.read.coffer)}`,
+    `         baseline ${fmt(r.read.baseline)}`,
+    `         ratio    ${ratio(r.read.coffer.rps, r.read.baseline.rps)} of baseline req/s (goal ≥ 40%)`,
+    `  write  coffer   ${fmt(r.write.coffer)}`,
+    `         baseline ${fmt(r.write.baseline)}`,
+    `         ratio    ${ratio(r.write.coffer.rps, r.write.baseline.rps)} of baseline req/s (goal ≥ 15%)`,
+    `  coffer event-loop delay p99 ${r.cofferLoopDelay.p99ms.toFixed(2)} ms, max ${r.cofferLoopDelay.maxms.toFixed(2)} ms`,
+  ].join('\n');
+}
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const storageArg = (args.get('storage') ?? process.env.BENCH_STORAGE ?? 'sqlite') as 'sqlite' | 'memory';
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (args.has('serve')) await serve(args.get('serve') as 'coffer' | 'baseline', storageArg);
+  else console.log(report(await benchKv({ storage: storageArg })));
+}
