@@ -130,7 +130,10 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** YAML as vault prints it (via JSON, so every map's keys are sorted), without the final newline. */
+/**
+ * YAML as vault prints it: via JSON (so every map's keys are sorted), with YAML 1.1's rules
+ * (go-yaml v2) so "yes", "on" and timestamps stay quoted strings; no final newline.
+ */
 export function goYAML(v: unknown): string {
-  return YAML.stringify(plain(v) ?? null, { sortMapEntries: true, indentSeq: false, lineWidth: 0 }).trim();
+  return YAML.stringify(plain(v) ?? null, { sortMapEntries: true, indentSeq: false, lineWidth: 0, schema: 'yaml-1.1' }).trim();
 }

@@ -85,3 +85,7 @@ test('goYAML sorts keys, does not indent sequences, trims the newline', () => {
     'none: null',
   ].join('\n'));
 });
+
+test('goYAML quotes what YAML 1.1 readers would not take as a string', () => {
+  assert.equal(goYAML({ excited: 'yes', when: '2026-11-22T21:43:45.916Z', mode: '0755', n: 1 }), 'excited: "yes"\nmode: "0755"\nn: 1\nwhen: "2026-11-22T21:43:45.916Z"');
+});
