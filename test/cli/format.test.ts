@@ -87,5 +87,5 @@ test('goYAML sorts keys, does not indent sequences, trims the newline', () => {
 });
 
 test('goYAML quotes what YAML 1.1 readers would not take as a string', () => {
-  assert.equal(goYAML({ excited: 'yes', when: '2026-11-22T21:43:45.916Z', mode: '0755', n: 1 }), 'excited: "yes"\nmode: "0755"\nn: 1\nwhen: "2026-11-22T21:43:45.916Z"');
+  assert.equal(goYAML({ excited: 'yes', when: '2026-11-22T21:43:45.916Z', mode: '0755', n: 1 }), 'excited: "yes"\nmode: "0755"\n"n": 1\nwhen: "2026-11-22T21:43:45.916Z"');
 });
