@@ -198,3 +198,14 @@ test('v1-style and root requests get Vault\'s invalid-path 404 with a warning', 
     assert.equal(r?.data, undefined);
   }
 });
+
+test('help and OpenAPI come from the same path table', async () => {
+  const kv = await kvV2();
+  const spec = kv.backend.openapi('secret/') as Record<string, any>;
+  for (const p of ['/secret/config', '/secret/data/{path}', '/secret/metadata/{path}', '/secret/delete/{path}', '/secret/undelete/{path}', '/secret/destroy/{path}', '/secret/subkeys/{path}']) {
+    assert.ok(spec[p], p);
+  }
+  assert.ok(spec['/secret/data/{path}'].patch && spec['/secret/data/{path}'].get && spec['/secret/data/{path}'].post && spec['/secret/data/{path}'].delete);
+  assert.match(kv.backend.help('data/foo').help, /versions of a secret/);
+  assert.match(kv.backend.help('metadata/foo').help, /custom_metadata/);
+});
