@@ -24,7 +24,23 @@ const EXTERNAL: Record<string, External> = {
       return (args, io) => m.runServerCommand(args, { stdout: io.stdout, stderr: io.stderr, env: io.env });
     },
   },
+  'dev kube-apiserver': {
+    synopsis: 'Run a local Kubernetes API test server (demos and tests)',
+    load: async () => {
+      const m = await import('../kube/testing/command.js');
+      return (args, io) => m.runKubeApiserverCommand(args, io.stdout, io.stderr);
+    },
+  },
 };
+
+/** The external command named by the leading words of argv, if any. */
+function externalFor(argv: string[]): { ext: External; rest: string[] } | undefined {
+  for (let n = Math.min(2, argv.length); n >= 1; n--) {
+    const ext = EXTERNAL[argv.slice(0, n).join(' ')];
+    if (ext) return { ext, rest: argv.slice(n) };
+  }
+  return undefined;
+}
 
 const byName = new Map(COMMANDS.map((c) => [c.name, c]));
 
@@ -53,7 +69,7 @@ function topHelp(): string {
   const others = [...new Set([
     ...Object.keys(GROUPS).filter((g) => !g.includes(' ')),
     ...COMMANDS.filter((c) => !c.name.includes(' ')).map((c) => c.name),
-    ...Object.keys(EXTERNAL),
+    ...Object.keys(EXTERNAL).map((n) => n.split(' ')[0]!),
   ])].filter((n) => !common.includes(n)).sort();
   return [
     'Usage: coffer <command> [args]',
@@ -62,7 +78,7 @@ function topHelp(): string {
     ...common.map((n) => `    ${pad(n)}${synopsis(n)}`),
     '',
     'Other commands:',
-    ...others.map((n) => `    ${pad(n)}${GROUPS[n] ?? synopsis(n)}`),
+    ...others.map((n) => `    ${pad(n)}${GROUPS[n] ?? synopsis(n) ?? ''}`),
   ].join('\n');
 }
 
@@ -75,7 +91,10 @@ function groupHelp(group: string): string {
     if (names.has(next)) continue;
     names.add(next);
     const full = `${group} ${next}`;
-    rows.push(`    ${next.padEnd(14)}${byName.get(full)?.synopsis ?? GROUPS[full] ?? ''}`);
+    rows.push(`    ${next.padEnd(16)}${byName.get(full)?.synopsis ?? GROUPS[full] ?? ''}`);
+  }
+  for (const [name, ext] of Object.entries(EXTERNAL)) {
+    if (name.startsWith(`${group} `)) rows.push(`    ${name.slice(group.length + 1).padEnd(16)}${ext.synopsis}`);
   }
   return [`Usage: coffer ${group} <subcommand> [options] [args]`, '', `  ${GROUPS[group] ?? ''}.`, '', 'Subcommands:', ...rows.sort()].join('\n');
 }
@@ -109,8 +128,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIO> = {}): Pr
   let args = [...argv];
   if (args.length === 1 && ['-v', '-version', '--version'].includes(args[0]!)) args = ['version'];
 
-  const external = args[0] !== undefined ? EXTERNAL[args[0]] : undefined;
-  if (external) return (await external.load())(args.slice(1), io);
+  const external = externalFor(args);
+  if (external) return (await external.ext.load())(external.rest, io);
 
   const { format, detailed } = globalOutput(args, io.env);
   const ui = new Ui(io, format, detailed);

@@ -41,6 +41,7 @@ export const GROUPS: Record<string, string> = {
   lease: 'Interact with leases',
   audit: 'Interact with audit devices',
   print: 'Prints runtime configurations',
+  dev: 'Local development helpers',
 };
 
 /**
