@@ -2,7 +2,7 @@
  * Decodes a configuration file (HCL or JSON) into Vault's JSON shape, plus a lookup from a
  * top-level key to its line number so errors can name the line.
  */
-import { parseHCL } from '../lib/hcl.js';
+import { decodeHCL, lineOf } from '../lib/hcl.js';
 
 export interface Decoded {
   tree: Record<string, unknown>;
@@ -28,10 +28,7 @@ export function decodeConfigText(text: string, file: string): Decoded {
     if (!tree || typeof tree !== 'object' || Array.isArray(tree)) throw new Error('invalid JSON: expected an object');
     return { tree: tree as Record<string, unknown>, lines: jsonLines(text) };
   }
-  const tree = parseHCL(text, file) as Record<string, unknown>;
-  const lines = (key: string) => {
-    const m = new RegExp(`^\\s*${key}\\b`, 'm').exec(text);
-    return m ? text.slice(0, m.index).split('\n').length : undefined;
-  };
+  const tree = decodeHCL(text, file);
+  const lines = (key: string) => lineOf(tree, key)?.line;
   return { tree, lines };
 }
