@@ -25,7 +25,7 @@ const fields: FieldTable = {
 export const emptyNotFound = (): Response => ({ raw: { status: 404, contentType: 'application/json', body: '' } });
 
 /** Vault's data pattern never matches a trailing slash; such requests get the invalid-path answer. */
-const dataPath = (req: Request, d: FieldData): string | null => {
+const dataPath = (d: FieldData): string | null => {
   const p = d.str('path');
   return p.endsWith('/') ? null : p;
 };
@@ -59,7 +59,7 @@ export async function addVersion(store: V2Store, path: string, prev: KeyMeta, da
 
 export function dataPaths(store: V2Store): PathDef[] {
   const read = async (req: Request, d: FieldData): Promise<Response | null> => {
-    const path = dataPath(req, d);
+    const path = dataPath(d);
     if (path === null) return invalidPath(req);
     const wanted = d.int('version');
     // Two tries: a concurrent write may prune the version between the metadata and version reads.
@@ -79,7 +79,7 @@ export function dataPaths(store: V2Store): PathDef[] {
   };
 
   const write = async (req: Request, d: FieldData): Promise<Response | null> => {
-    const path = dataPath(req, d);
+    const path = dataPath(d);
     if (path === null) return invalidPath(req);
     if (!given(req, 'data')) throw badRequest('no data provided');
     const data = sortKeysDeep(d.get<Record<string, unknown>>('data')) as Record<string, unknown>;
@@ -92,7 +92,7 @@ export function dataPaths(store: V2Store): PathDef[] {
   };
 
   const patch = async (req: Request, d: FieldData): Promise<Response | null> => {
-    const path = dataPath(req, d);
+    const path = dataPath(d);
     if (path === null) return invalidPath(req);
     if (!given(req, 'data')) throw badRequest('no data provided');
     const changes = d.get<Record<string, unknown>>('data');
@@ -111,7 +111,7 @@ export function dataPaths(store: V2Store): PathDef[] {
   };
 
   const del = async (req: Request, d: FieldData): Promise<Response | null> => {
-    const path = dataPath(req, d);
+    const path = dataPath(d);
     if (path === null) return invalidPath(req);
     await store.locks.run(path, async () => {
       const meta = await store.meta(path);
