@@ -51,10 +51,25 @@ export function matchPattern(p: CompiledPattern, path: string): Record<string, s
   return out;
 }
 
-/** Vault's glob for root/unauthenticated path lists: a trailing `*` is a prefix match. */
+/** Vault's glob for root/unauthenticated path lists: a trailing `*` is a prefix match, a `+` segment matches any one segment. */
 export function pathListMatches(list: readonly string[], path: string): boolean {
   for (const entry of list) {
+    if (entry.includes('+')) {
+      if (segmentsMatch(entry, path)) return true;
+      continue;
+    }
     if (entry.endsWith('*') ? path.startsWith(entry.slice(0, -1)) : path === entry) return true;
   }
   return false;
+}
+
+function segmentsMatch(entry: string, path: string): boolean {
+  const want = entry.split('/');
+  const got = path.split('/');
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    if (i === want.length - 1 && w.endsWith('*')) return got.length >= want.length && (got[i] ?? '').startsWith(w.slice(0, -1));
+    if (got[i] === undefined || (w === '+' ? got[i] === '' : w !== got[i])) return false;
+  }
+  return got.length === want.length;
 }
