@@ -34,6 +34,8 @@ export interface LeaseService {
   registerSecret(req: Request, resp: Response, route: RouteEntry): Promise<void>;
   registerAuth(req: Request, resp: Response, token: TokenEntry, route: RouteEntry): Promise<void>;
   revokeByToken(token: TokenEntry): Promise<void>;
+  /** A token renewed through auth/token/renew*: its lease follows the new expiry. */
+  syncTokenLease?(token: TokenEntry): Promise<void>;
   restore?(): Promise<void>;
   stop?(): Promise<void>;
 }

@@ -10,8 +10,6 @@ import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
-import { kvFactory } from '../engines/kv/backend.js';
-import { cubbyholeFactory } from '../engines/cubbyhole/backend.js';
 
 registerType('system', 'secret', sysFactory);
 registerType('token', 'auth', tokenFactory);
@@ -20,8 +18,6 @@ registerType('kv', 'secret', kvFactory);
 registerType('cubbyhole', 'secret', cubbyholeFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
-registerType('kv', 'secret', kvFactory);
-registerType('cubbyhole', 'secret', cubbyholeFactory);
 
 // Core services with sys endpoints of their own.
 onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
@@ -34,3 +30,6 @@ onUnseal('cubbyhole-cleanup', async (core) => {
     if (route) await destroyCubbyhole(route.backend.ctx.storage, entry.id);
   });
 });
+
+// Leases, audit devices, metrics and quotas (issue 4): each module registers its own hooks and sys paths.
+import '../core/leases/register.js';

@@ -49,6 +49,7 @@ export async function handleRequest(core: Core, req: Request): Promise<Response 
     resp = await backend.handle(req);
     if (resp?.secret) await registerSecret(core, req, resp, route);
     if (resp?.auth && unauthenticated) resp = await completeLogin(core, req, resp, route);
+    else if (resp?.auth) await trackTokenLease(core, req, resp, route);
     if (resp && req.wrapTTL && core.services.wrapping && !resp.raw) resp = await core.services.wrapping.wrap(req, resp, req.wrapTTL);
   } catch (e) {
     await audit?.logResponse(req, token, null, e as Error).catch(() => undefined);
@@ -87,4 +88,15 @@ async function registerSecret(core: Core, req: Request, resp: Response, route: R
   resp.leaseDuration = ttl;
   resp.renewable = secret.renewable;
   if (core.services.leases) await core.services.leases.registerSecret(req, resp, route);
+}
+
+/** Tokens created or renewed through auth/token/ get or move their lease (Vault's request handling). */
+async function trackTokenLease(core: Core, req: Request, resp: Response, route: RouteEntry): Promise<void> {
+  const leases = core.services.leases;
+  const accessor = resp.auth?.accessor;
+  if (!leases || !accessor || !req.fullPath.startsWith('auth/token/')) return;
+  const entry = await core.tokens.lookupAccessor(accessor);
+  if (!entry) return;
+  if (req.fullPath.startsWith('auth/token/renew')) await leases.syncTokenLease?.(entry);
+  else await leases.registerAuth(req, resp, entry, route);
 }
