@@ -26,6 +26,8 @@ export interface ClusterOptions {
   maxTokenExpirationSeconds?: number;
   /** Delay before background controllers (garbage collector, namespace and token cleanup) act; default 50 ms. */
   controllerDelayMs?: number;
+  /** Events kept for watches resuming from a resourceVersion (the etcd compaction window); default 10000. */
+  watchHistorySize?: number;
 }
 
 /** The identity of in-process writes (controllers, test helpers): never subject to escalation checks. */
@@ -39,7 +41,7 @@ export interface DeleteOptions { propagationPolicy?: string; preconditions?: { u
 export const timestamp = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export class KubeCluster {
-  readonly store = new ObjectStore();
+  readonly store: ObjectStore;
   readonly kinds = new KindRegistry();
   readonly rbac: Rbac;
   readonly controllers: Controllers;
@@ -48,6 +50,7 @@ export class KubeCluster {
 
   private constructor(readonly options: ClusterOptions, readonly signer: ServiceAccountSigner) {
     this.now = options.now ?? Date.now;
+    this.store = new ObjectStore(options.watchHistorySize);
     this.rbac = new Rbac(this.store, this.kinds);
     this.controllers = new Controllers(this);
   }

@@ -37,6 +37,7 @@ export interface KubeTestServerOptions {
   legacyTokenSecrets?: boolean;
   maxTokenExpirationSeconds?: number;
   controllerDelayMs?: number;
+  watchHistorySize?: number;
   now?: () => number;
 }
 
@@ -97,6 +98,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     cluster = await KubeCluster.create({
       issuer, apiAudiences, caPem: pki.caPem, now: opts.now, legacyTokenSecrets: opts.legacyTokenSecrets,
       maxTokenExpirationSeconds: opts.maxTokenExpirationSeconds, controllerDelayMs: opts.controllerDelayMs,
+      watchHistorySize: opts.watchHistorySize,
     });
   } catch (e) {
     server.close();

@@ -54,3 +54,16 @@ export function openapiGroupVersion(registry: KindRegistry, path: string): Recor
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
 }
+
+const V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/**
+ * /openapi/v2 with no definitions. kubectl falls back to it to validate kinds that have no PATCH
+ * operation (TokenReview); with no schema for a kind, it leaves validation to the server. An empty
+ * protobuf message is an empty Document, which is what kubectl asks for. The reply's Content-Type is
+ * octet-stream because Go's mime parser rejects the '@' of the protobuf media type kubectl accepts.
+ */
+export function openapiV2(accept: string): { status: number; body: unknown; contentType: string } {
+  if (accept.includes(V2_PROTOBUF)) return { status: 200, body: '', contentType: 'application/octet-stream' };
+  return { status: 200, body: { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, definitions: {} }, contentType: 'application/json' };
+}

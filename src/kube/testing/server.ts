@@ -8,7 +8,7 @@ import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ANONYMOUS, Authenticator } from './authn.js';
-import { openapiGroupVersion, openapiRoot } from './openapi.js';
+import { openapiGroupVersion, openapiRoot, openapiV2 } from './openapi.js';
 import { decodeProtobufBody, PROTOBUF } from './protobuf.js';
 import type { KubeCluster } from './cluster.js';
 import * as discovery from './discovery.js';
@@ -101,7 +101,7 @@ export class HttpFront {
       this.authorize(user, info);
       const answer: Answer = info.resourceRequest
         ? await handleResource({ cluster: this.o.cluster, authn: this.o.authn, user, info, query: url.searchParams, req, res, body: () => readBody(req), watches: this.watches })
-        : await this.nonResource(info);
+        : await this.nonResource(info, req.headers.accept);
       if (answer) this.send(res, answer.status, answer.body, answer.contentType ?? (typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json'));
     } catch (e) {
       if (isKubeError(e)) { this.send(res, e.code, e.status); return; }
@@ -118,7 +118,7 @@ export class HttpFront {
     throw forbidden({ group: info.apiGroup, plural: info.resource }, info.name, why);
   }
 
-  private async nonResource(info: RequestInfo): Promise<Answer> {
+  private async nonResource(info: RequestInfo, accept = ''): Promise<Answer> {
     const c = this.o.cluster;
     if (info.verb !== 'get') throw failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     const segs = info.path.split('/').filter(Boolean);
@@ -131,6 +131,7 @@ export class HttpFront {
       case '/.well-known/openid-configuration': return ok(discovery.openidConfiguration(c.signer.issuer, this.jwksUri));
       case '/openid/v1/jwks': return { status: 200, body: await c.signer.jwks(), contentType: 'application/jwk-set+json' };
     }
+    if (info.path === '/openapi/v2') return openapiV2(accept);
     let doc: Record<string, unknown> | undefined;
     if (info.path === '/openapi/v3') doc = openapiRoot(c.kinds);
     else if (segs[0] === 'openapi' && segs[1] === 'v3') doc = openapiGroupVersion(c.kinds, segs.slice(2).join('/'));
