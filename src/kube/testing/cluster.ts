@@ -14,6 +14,7 @@ import { ServiceAccountSigner, type UserInfo } from './tokens.js';
 import { validate } from './validation.js';
 import { Controllers } from './controllers.js';
 import { SYSTEM_NAMESPACES } from './bootstrap.js';
+import { mutatingWebhooks } from './admission.js';
 
 export interface ClusterOptions {
   issuer: string;
@@ -58,6 +59,7 @@ export class KubeCluster {
   static async create(options: ClusterOptions): Promise<KubeCluster> {
     const signer = await ServiceAccountSigner.create(options.issuer, options.apiAudiences, options.now ?? Date.now);
     const cluster = new KubeCluster(options, signer);
+    cluster.admitters.push(mutatingWebhooks(cluster));
     await cluster.controllers.bootstrap();
     return cluster;
   }
@@ -106,7 +108,6 @@ export class KubeCluster {
       }
       obj.metadata.namespace = ns ?? obj.metadata.namespace;
     } else delete obj.metadata.namespace;
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomSuffix();
     this.checkNamespace(kind, obj.metadata.namespace, obj.metadata.name ?? '');
     for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields']) delete obj.metadata[k];
     obj.metadata.uid = randomUUID();
@@ -115,6 +116,8 @@ export class KubeCluster {
     applyDefaults(kind.kind, obj);
     if (kind.kind === 'Pod') this.admitPod(obj);
     for (const admit of this.admitters) obj = await admit(kind, obj, 'CREATE', user);
+    // As in the apiserver, a generated name is chosen after admission (webhooks see name "").
+    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomSuffix();
     validate(kind, obj);
     this.checkEscalation(kind, obj, user);
     const created = this.store.create(kind, obj);
