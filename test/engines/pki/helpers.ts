@@ -20,7 +20,7 @@ export interface Pki extends TestBackend {
 export async function newPki(opts: { maxLeaseTTL?: number; defaultLeaseTTL?: number; path?: string; services?: Record<string, unknown> } = {}): Promise<Pki> {
   const clock = { offset: 0 };
   const b = await createTestBackend(makePkiFactory({ now: () => Date.now() + clock.offset }), {
-    type: 'pki', path: opts.path ?? 'pki/', maxLeaseTTL: opts.maxLeaseTTL, defaultLeaseTTL: opts.defaultLeaseTTL, services: opts.services,
+    type: 'pki', path: opts.path ?? 'pki/', maxLeaseTTL: opts.maxLeaseTTL ?? 87600 * 3600, defaultLeaseTTL: opts.defaultLeaseTTL, services: opts.services,
   });
   const pki = b as Pki;
   pki.clock = clock;
