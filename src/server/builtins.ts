@@ -10,12 +10,14 @@ import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
+import { pkiFactory } from '../engines/pki/backend.js';
 
 registerType('system', 'secret', sysFactory);
 registerType('token', 'auth', tokenFactory);
 registerType('identity', 'secret', identityFactory);
 registerType('kv', 'secret', kvFactory);
 registerType('cubbyhole', 'secret', cubbyholeFactory);
+registerType('pki', 'secret', pkiFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
 
