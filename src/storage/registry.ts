@@ -1,7 +1,14 @@
 /** Storage types by name, as the `storage "<type>" { … }` stanza names them. */
+import { join } from 'node:path';
 import { MemoryStorage } from './memory.js';
 import { SqliteStorage } from './sqlite.js';
 import type { Storage } from './storage.js';
+
+function required(type: string, options: Record<string, string>, name: string): string {
+  const v = options[name];
+  if (typeof v !== 'string' || v.trim() === '') throw new Error(`storage "${type}": "${name}" is required`);
+  return v;
+}
 
 export async function createStorage(type: string, options: Record<string, string>): Promise<Storage> {
   switch (type) {
@@ -9,10 +16,11 @@ export async function createStorage(type: string, options: Record<string, string
     case 'inmem':
       return new MemoryStorage();
     case 'sqlite':
-    case 'file': {
-      if (!options.path) throw new Error('storage "sqlite": "path" is required');
-      return new SqliteStorage(options.path);
-    }
+      return new SqliteStorage(required(type, options, 'path'));
+    case 'file':
+      // Vault's file backend takes a directory; existing configs keep working with one
+      // SQLite file inside it.
+      return new SqliteStorage(join(required(type, options, 'path'), 'coffer.db'));
     default:
       throw new Error(`unknown storage type "${type}"`);
   }
