@@ -46,6 +46,17 @@ export interface AuditService {
   logResponse(req: Request, token: TokenEntry | undefined, resp: Response | null, error?: Error): Promise<void>;
 }
 
+/** Rate-limit and lease-count quotas, checked once the mount is known. */
+export interface QuotaService {
+  /** Throws the 429 (with Retry-After) or returns headers to add to the response. */
+  check(req: Request, route: RouteEntry): Promise<Record<string, string> | undefined>;
+}
+
+/** Request metrics and the in-flight table: begin returns the function that ends the request. */
+export interface RequestObserver {
+  begin(req: Request): (resp: Response | null, error?: unknown) => void;
+}
+
 /** Response wrapping (X-Vault-Wrap-TTL). */
 export interface WrappingService {
   wrap(req: Request, resp: Response, ttl: number): Promise<Response>;
@@ -62,4 +73,6 @@ export interface CoreServices {
   audit?: AuditService;
   wrapping?: WrappingService;
   identity?: IdentityService;
+  quotas?: QuotaService;
+  observer?: RequestObserver;
 }

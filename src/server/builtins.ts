@@ -35,3 +35,4 @@ onUnseal('cubbyhole-cleanup', async (core) => {
 
 // Leases, audit devices, metrics and quotas (issue 4): each module registers its own hooks and sys paths.
 import '../core/leases/register.js';
+import '../core/audit/register.js';

@@ -13,10 +13,10 @@ import type { Core } from '../core.js';
 import type { RouteEntry } from '../mounts/router.js';
 import type { LeaseService } from '../services.js';
 import type { TokenEntry } from '../tokens/token-entry.js';
-import { ExpiryHeap } from './expiry-heap.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { assertRenewable, lookupJSON, truncateError, validLeaseId, type LeaseEntry } from './lease-entry.js';
 import { leaseTarget, withTimeout } from './lease-request.js';
+import { LeaseSchedule, type LeaseListener } from './lease-schedule.js';
 import { LeaseStore } from './lease-store.js';
 import { RevokeQueue } from './revoke-queue.js';
 import { calculateTTL } from './ttl.js';
@@ -37,23 +37,14 @@ export const leaseDefaults: LeaseManagerOptions = {
   workers: 16, perMountWorkers: 8, retryBaseMs: 10_000, maxRevokeAttempts: 6, revokeTimeoutMs: 90_000, maxSleepMs: 1_000,
 };
 
-/** Told about every lease that appears (+1) or goes away (-1): quotas and metrics count with it. */
-export type LeaseListener = (id: string, delta: 1 | -1) => void;
-
 const trimSlashes = (p: string) => p.replace(/^\/+|\/+$/g, '');
 
 export class LeaseManager implements LeaseService {
   readonly store: LeaseStore;
   private readonly opts: LeaseManagerOptions;
-  /** id → expiry ms (0 = never) or, while a revocation waits for its retry, the retry time. */
-  private readonly expiries = new Map<string, number>();
-  private heap = new ExpiryHeap();
-  private readonly irrevocable = new Map<string, string>();
+  private readonly schedule: LeaseSchedule;
   private readonly locks = new KeyedMutex();
   private readonly queue: RevokeQueue;
-  private readonly listeners: LeaseListener[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private timerFiresAt = Infinity;
   private stopped = false;
   restoredIn = 0;
 
@@ -66,6 +57,7 @@ export class LeaseManager implements LeaseService {
       groupOf: (id) => core.mounts.router.match(id)?.path ?? '',
       run: (id) => this.expire(id),
     });
+    this.schedule = new LeaseSchedule(core.clock, this.opts.maxSleepMs, (id) => this.queue.enqueue(id));
   }
 
   private now(): number {
@@ -73,20 +65,33 @@ export class LeaseManager implements LeaseService {
   }
 
   get count(): number {
-    return this.expiries.size;
+    return this.schedule.count;
   }
 
   get irrevocableCount(): number {
-    return this.irrevocable.size;
+    return this.schedule.irrevocableCount;
   }
 
   /** Lease ids currently known (quotas count from these when a quota is created). */
   ids(): IterableIterator<string> {
-    return this.expiries.keys();
+    return this.schedule.ids();
   }
 
   subscribe(l: LeaseListener): void {
-    this.listeners.push(l);
+    this.schedule.subscribe(l);
+  }
+
+  private track(id: string, at: number): void {
+    this.schedule.track(id, at);
+  }
+
+  private untrack(id: string): void {
+    this.schedule.untrack(id);
+  }
+
+  /** Hands due leases to the revocation queue now (tests move the clock, then tick). */
+  tick(): void {
+    this.schedule.tick();
   }
 
   // ---- registration -------------------------------------------------------------------
@@ -175,59 +180,6 @@ export class LeaseManager implements LeaseService {
     if (token.path && token.type !== 'batch') await this.forget(LeaseManager.authLeaseId(token, hash));
   }
 
-  // ---- in-memory schedule -------------------------------------------------------------
-
-  private track(id: string, at: number): void {
-    const had = this.expiries.has(id);
-    this.expiries.set(id, at);
-    if (!had) for (const l of this.listeners) l(id, 1);
-    if (at > 0) {
-      this.heap.push(id, at);
-      // Renewals leave stale heap entries; rebuild once they dominate.
-      if (this.heap.size > 2 * this.expiries.size + 1024) this.rebuildHeap();
-      this.arm();
-    }
-  }
-
-  private untrack(id: string): void {
-    this.irrevocable.delete(id);
-    if (this.expiries.delete(id)) for (const l of this.listeners) l(id, -1);
-  }
-
-  private rebuildHeap(): void {
-    const live: [string, number][] = [];
-    for (const [id, at] of this.expiries) if (at > 0 && !this.irrevocable.has(id)) live.push([id, at]);
-    this.heap = ExpiryHeap.from(live);
-  }
-
-  private arm(): void {
-    if (this.stopped) return;
-    const top = this.heap.peekTime();
-    if (top === undefined) return;
-    const delay = Math.min(Math.max(0, top - this.now()), this.opts.maxSleepMs);
-    const firesAt = Date.now() + delay;
-    if (this.timer && this.timerFiresAt <= firesAt) return;
-    clearTimeout(this.timer);
-    this.timerFiresAt = firesAt;
-    this.timer = setTimeout(() => this.tick(), delay);
-    this.timer.unref?.();
-  }
-
-  /** Hands every due lease to the revocation queue and re-arms the timer. */
-  tick(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerFiresAt = Infinity;
-    if (this.stopped) return;
-    const now = this.now();
-    for (let t = this.heap.peekTime(); t !== undefined && t <= now; t = this.heap.peekTime()) {
-      const { id, at } = this.heap.pop()!;
-      if (this.expiries.get(id) !== at || this.irrevocable.has(id)) continue;
-      this.queue.enqueue(id);
-    }
-    this.arm();
-  }
-
   /** Resolves when no revocation is queued or running (tests and benchmarks). */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -238,27 +190,17 @@ export class LeaseManager implements LeaseService {
   /** After unseal: ids and expiries from the index only; expired leases go out at once. */
   async restore(): Promise<void> {
     const started = Date.now();
-    const entries: [string, number][] = [];
-    for (const { id, expireTime } of await this.store.scanIndex()) {
-      if (!this.expiries.has(id)) for (const l of this.listeners) l(id, 1);
-      this.expiries.set(id, expireTime);
-      if (expireTime > 0) entries.push([id, expireTime]);
-    }
-    this.heap = ExpiryHeap.from(entries);
+    this.schedule.load(await this.store.scanIndex());
     this.restoredIn = Date.now() - started;
-    this.core.logger.info({ leases: this.expiries.size, ms: this.restoredIn }, 'lease restore complete');
-    this.tick();
+    this.core.logger.info({ leases: this.schedule.count, ms: this.restoredIn }, 'lease restore complete');
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.schedule.stop();
     this.queue.stop();
-    const running = this.queue.idle();
     const grace = new Promise<void>((r) => setTimeout(r, 5_000).unref());
-    await Promise.race([running, grace]);
-    this.heap.clear();
+    await Promise.race([this.queue.idle(), grace]);
   }
 
   // ---- revocation ---------------------------------------------------------------------
@@ -314,7 +256,7 @@ export class LeaseManager implements LeaseService {
     if (attempts >= this.opts.maxRevokeAttempts || unrecoverable || le.revoke_error) {
       le.revoke_error = truncateError(attempts >= this.opts.maxRevokeAttempts ? `out of retries: ${msg}` : msg);
       await this.store.update(le, le.expire_time);
-      this.irrevocable.set(le.lease_id, le.revoke_error);
+      this.schedule.markIrrevocable(le.lease_id, le.revoke_error);
       this.core.logger.error({ lease_id: le.lease_id, attempts, err: msg }, 'failed to revoke lease, marking it irrevocable');
       return;
     }
@@ -336,7 +278,6 @@ export class LeaseManager implements LeaseService {
         le.expire_time = now;
         await this.store.update(le, prev);
       }
-      this.irrevocable.delete(id);
       this.track(id, now);
     });
   }
@@ -358,7 +299,7 @@ export class LeaseManager implements LeaseService {
   }
 
   isTracked(id: string): boolean {
-    return this.expiries.has(id);
+    return this.schedule.has(id);
   }
 
   /** Tidy: a body whose expiry index went missing is indexed and scheduled again. */
@@ -464,6 +405,6 @@ export class LeaseManager implements LeaseService {
 
   /** sys/leases (type=irrevocable). */
   irrevocableLeases(): { lease_id: string; error: string; mount_id: string }[] {
-    return [...this.irrevocable].map(([id, error]) => ({ lease_id: id, error, mount_id: this.core.mounts.router.match(id)?.entry.accessor ?? '' }));
+    return this.schedule.irrevocableEntries().map(([id, error]) => ({ lease_id: id, error, mount_id: this.core.mounts.router.match(id)?.entry.accessor ?? '' }));
   }
 }

@@ -21,28 +21,47 @@ export function isLifecyclePath(path: string): boolean {
 }
 
 export async function handleRequest(core: Core, req: Request): Promise<Response | null> {
+  const end = core.services.observer?.begin(req);
+  try {
+    const resp = await handle(core, req);
+    end?.(resp);
+    return resp;
+  } catch (e) {
+    end?.(null, e);
+    throw e;
+  }
+}
+
+async function handle(core: Core, req: Request): Promise<Response | null> {
   if (core.sealed) throw sealed();
   const route = core.mounts.router.match(req.fullPath);
   if (!route) throw new CofferError(404, `no handler for route "${req.fullPath}". route entry not found.`);
   bindRoute(req, route);
   const backend = route.backend;
+  const quotaHeaders = await core.services.quotas?.check(req, route);
 
   const unauthenticated = pathListMatches(backend.def.unauthenticatedPaths ?? [], req.path);
+  const audit = core.services.audit;
   let token: TokenEntry | undefined;
-  if (req.clientToken) token = await core.tokens.lookup(req.clientToken);
-  if (!unauthenticated) {
-    if (!token || token.num_uses === -1) throw permissionDenied();
-    checkBoundCIDRs(token, req.remoteAddr);
+  try {
+    if (req.clientToken) token = await core.tokens.lookup(req.clientToken);
+    if (!unauthenticated) {
+      if (!token || token.num_uses === -1) throw permissionDenied();
+      checkBoundCIDRs(token, req.remoteAddr);
+    }
+    if (token) req.token = toTokenInfo(token);
+    req.operation = await backend.resolveOperation(req);
+    if (!unauthenticated && token) await authorize(core, req, token, route);
+  } catch (e) {
+    // Refused requests leave a trace too (Vault audits permission denied).
+    await audit?.logRequest(req, token, e as Error).catch(() => undefined);
+    await audit?.logResponse(req, token, null, e as Error).catch(() => undefined);
+    throw e;
   }
-  if (token) req.token = toTokenInfo(token);
-
-  req.operation = await backend.resolveOperation(req);
-  if (!unauthenticated && token) await authorize(core, req, token, route);
 
   let exhausted = false;
   if (token && !unauthenticated) exhausted = (await core.tokens.useToken(token)).exhausted;
 
-  const audit = core.services.audit;
   await audit?.logRequest(req, token);
   let resp: Response | null;
   try {
@@ -59,6 +78,7 @@ export async function handleRequest(core: Core, req: Request): Promise<Response 
   }
   await audit?.logResponse(req, token, resp);
   if (resp) resp.mountType = route.entry.type;
+  if (resp && quotaHeaders) resp.headers = { ...quotaHeaders, ...resp.headers };
   return resp;
 }
 
