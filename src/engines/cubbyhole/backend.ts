@@ -41,16 +41,12 @@ export async function cubbyholeFolder(storage: LogicalStorage, tokenId: string):
 
 /**
  * Deletes everything a token stored in its cubbyhole. `storage` is the cubbyhole mount's view
- * and `tokenId` the token's id (TokenEntry.id). Idempotent.
+ * and `tokenId` the token's id (TokenEntry.id). Idempotent. Core calls it from the token
+ * store's revoke hook (src/server/builtins.ts).
  */
 export async function destroyCubbyhole(storage: LogicalStorage, tokenId: string): Promise<void> {
   if (!tokenId) return;
   await storage.clear(await cubbyholeFolder(storage, tokenId));
-}
-
-/** What core's token store offers (SystemView service "tokens"): a hook run on every revocation. */
-interface RevocationSource {
-  onRevoke(listener: (entry: { id: string; type?: string }) => Promise<void>): void;
 }
 
 export function cubbyholeFactory(ctx: BackendContext): BackendDef {
@@ -66,11 +62,6 @@ export function cubbyholeFactory(ctx: BackendContext): BackendDef {
       "Read and write arbitrary data in the calling token's private storage.")],
     async init() {
       await salt(ctx.storage);
-      // A revoked token's cubbyhole goes with it. Core builds a new token store on every
-      // unseal and mounts after it, so this subscribes exactly once per token store.
-      ctx.system.service<RevocationSource>('tokens')?.onRevoke(async (entry) => {
-        if (entry.type !== 'batch') await destroyCubbyhole(ctx.storage, entry.id);
-      });
     },
   };
 }

@@ -11,7 +11,9 @@ import { createTestBackend } from '../../support/backend.js';
 async function setup() {
   const tokens = new TokenStore(new LogicalView(new MemoryStorage(), 'sys/token/'));
   await tokens.init();
-  const cubby = await createTestBackend(cubbyholeFactory, { type: 'cubbyhole', path: 'cubbyhole/', services: { tokens } });
+  const cubby = await createTestBackend(cubbyholeFactory, { type: 'cubbyhole', path: 'cubbyhole/' });
+  // Wired as core wires it (src/server/builtins.ts): a revoked token's cubbyhole goes with it.
+  tokens.onRevoke((entry) => destroyCubbyhole(cubby.storage, entry.id));
   const as = (t: TokenEntry) => ({
     call: (op: Parameters<typeof cubby.call>[0], path: string, data: Record<string, unknown> = {}) =>
       cubby.call(op, path, data, { token: toTokenInfo(t), clientToken: t.id }),
