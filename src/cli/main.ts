@@ -13,7 +13,8 @@ import { FORMATS } from './output.js';
 /** Commands that live in other modules and own their whole argument list. */
 interface External {
   synopsis: string;
-  load(): Promise<(args: string[], io: CliIO) => Promise<number>>;
+  /** `real` is true when running as the process (bin/coffer.js), not in-process in a test. */
+  load(): Promise<(args: string[], io: CliIO, real: boolean) => Promise<number>>;
 }
 
 const EXTERNAL: Record<string, External> = {
@@ -22,6 +23,13 @@ const EXTERNAL: Record<string, External> = {
     load: async () => {
       const m = await import('./server-command.js');
       return (args, io) => m.runServerCommand(args, { stdout: io.stdout, stderr: io.stderr, env: io.env });
+    },
+  },
+  agent: {
+    synopsis: 'Start a Coffer agent (auto-auth, templates, token sink)',
+    load: async () => {
+      const m = await import('../agent/command.js');
+      return (args, io, real) => m.runAgentCommand(args, { env: io.env, stdout: io.stdout, stderr: io.stderr, signals: real });
     },
   },
   'dev kube-apiserver': {
@@ -129,7 +137,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIO> = {}): Pr
   if (args.length === 1 && ['-v', '-version', '--version'].includes(args[0]!)) args = ['version'];
 
   const external = externalFor(args);
-  if (external) return (await external.ext.load())(external.rest, io);
+  if (external) return (await external.ext.load())(external.rest, io, Object.keys(ioOverrides).length === 0);
 
   const { format, detailed } = globalOutput(args, io.env);
   const ui = new Ui(io, format, detailed);
