@@ -1,67 +1,41 @@
 /**
- * The keyring: AES-256-GCM data keys by term. Rotation adds a term; old terms stay so data
- * written under them remains readable. The keyring itself is sealed by the root key.
+ * The keyring: AES-256-GCM data keys by term. Rotation adds a term and makes it active; old
+ * terms stay, so values written under them remain readable. A Keyring is never changed in
+ * place: rotation builds the next one, which the barrier swaps in only once it is stored.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export interface KeyTerm {
   term: number;
   key: Buffer;
+  /** RFC 3339, as sys/key-status reports it. */
   installTime: string;
 }
 
-const VERSION = 1;
-const NONCE = 12;
-const TAG = 16;
-const HEADER = 1 + 4 + NONCE;
-
-/** [version][term u32][nonce][ciphertext][tag]; the storage key is the AAD so values cannot be swapped between keys. */
-export function seal(key: Buffer, term: number, plaintext: Uint8Array, aad: string): Buffer {
-  const nonce = randomBytes(NONCE);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(Buffer.from(aad));
-  const body = cipher.update(plaintext);
-  cipher.final();
-  const out = Buffer.allocUnsafe(HEADER + body.length + TAG);
-  out[0] = VERSION;
-  out.writeUInt32BE(term, 1);
-  nonce.copy(out, 5);
-  body.copy(out, HEADER);
-  cipher.getAuthTag().copy(out, HEADER + body.length);
-  return out;
+interface StoredKeyring {
+  active: number;
+  terms: { term: number; key: string; install_time: string }[];
 }
 
-export function termOf(blob: Uint8Array): number {
-  if (blob.length < HEADER + TAG || blob[0] !== VERSION) throw new Error('invalid ciphertext');
-  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).readUInt32BE(1);
-}
-
-export function open(key: Buffer, blob: Uint8Array, aad: string): Buffer {
-  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (b.length < HEADER + TAG || b[0] !== VERSION) throw new Error('invalid ciphertext');
-  const decipher = createDecipheriv('aes-256-gcm', key, b.subarray(5, HEADER));
-  decipher.setAAD(Buffer.from(aad));
-  decipher.setAuthTag(b.subarray(b.length - TAG));
-  const out = decipher.update(b.subarray(HEADER, b.length - TAG));
-  decipher.final();
-  return out;
-}
+const KEY_BYTES = 32;
 
 export class Keyring {
-  private readonly terms = new Map<number, KeyTerm>();
-  activeTerm = 0;
+  private constructor(
+    private readonly terms: ReadonlyMap<number, KeyTerm>,
+    readonly activeTerm: number,
+  ) {}
 
-  static create(): Keyring {
-    const k = new Keyring();
-    k.addTerm();
-    return k;
+  static create(now: Date = new Date()): Keyring {
+    const first: KeyTerm = { term: 1, key: randomBytes(KEY_BYTES), installTime: now.toISOString() };
+    return new Keyring(new Map([[1, first]]), 1);
   }
 
-  addTerm(): KeyTerm {
-    const t: KeyTerm = { term: this.activeTerm + 1, key: randomBytes(32), installTime: new Date().toISOString() };
-    this.terms.set(t.term, t);
-    this.activeTerm = t.term;
-    return t;
+  /** A new keyring with one more term, active; this one is left as it was. */
+  withNewTerm(now: Date = new Date()): { ring: Keyring; term: KeyTerm } {
+    const term: KeyTerm = { term: this.activeTerm + 1, key: randomBytes(KEY_BYTES), installTime: now.toISOString() };
+    const terms = new Map(this.terms);
+    terms.set(term.term, term);
+    return { ring: new Keyring(terms, term.term), term };
   }
 
   active(): KeyTerm {
@@ -72,24 +46,37 @@ export class Keyring {
     return this.terms.get(term);
   }
 
+  get size(): number {
+    return this.terms.size;
+  }
+
   serialize(): Buffer {
-    return Buffer.from(JSON.stringify({
+    const stored: StoredKeyring = {
       active: this.activeTerm,
       terms: [...this.terms.values()].map((t) => ({ term: t.term, key: t.key.toString('base64'), install_time: t.installTime })),
-    }));
+    };
+    return Buffer.from(JSON.stringify(stored), 'utf8');
   }
 
   static deserialize(buf: Uint8Array): Keyring {
-    const parsed = JSON.parse(Buffer.from(buf).toString('utf8')) as { active: number; terms: { term: number; key: string; install_time: string }[] };
-    const k = new Keyring();
-    for (const t of parsed.terms) k.terms.set(t.term, { term: t.term, key: Buffer.from(t.key, 'base64'), installTime: t.install_time });
-    k.activeTerm = parsed.active;
-    return k;
+    let parsed: StoredKeyring;
+    try {
+      parsed = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8')) as StoredKeyring;
+    } catch {
+      throw new Error('keyring is corrupt');
+    }
+    const terms = new Map<number, KeyTerm>();
+    for (const t of Array.isArray(parsed?.terms) ? parsed.terms : []) {
+      const key = Buffer.from(String(t.key), 'base64');
+      if (!Number.isInteger(t.term) || t.term < 1 || key.length !== KEY_BYTES) throw new Error('keyring is corrupt');
+      terms.set(t.term, { term: t.term, key, installTime: String(t.install_time) });
+    }
+    if (!terms.has(parsed.active)) throw new Error('keyring is corrupt');
+    return new Keyring(terms, parsed.active);
   }
 
-  /** Drops key material from memory (on seal). */
+  /** Zeroes the key material (on seal), so it does not wait in memory for the collector. */
   wipe(): void {
     for (const t of this.terms.values()) t.key.fill(0);
-    this.terms.clear();
   }
 }
