@@ -15,6 +15,7 @@ import { abortableSleep, watchLifetime } from './lifetime.js';
 import { goodFor, parsePems, pemsFromIssue, readCachedPems } from './pki-cache.js';
 import { refreshDelay } from './refresh.js';
 import type { PkiCertResponse, TemplateDataSource, VaultSecretResponse } from './template/funcs/vault.js';
+import { TemplateAbort } from './template/types.js';
 
 export interface VaultSourceOptions {
   client: VaultClient;
@@ -49,7 +50,7 @@ interface Dep {
 }
 
 /** Thrown to abandon work started with a token that has since been replaced. */
-export class StaleTokenError extends Error {
+export class StaleTokenError extends TemplateAbort {
   constructor() {
     super('the Vault token changed while fetching');
   }

@@ -118,8 +118,7 @@ export class AuthHandler {
 
   /** Renews until the token's life is over, or the cycle is aborted; then returns to log in again. */
   private async keepAlive(info: TokenInfo, signal: AbortSignal): Promise<void> {
-    const watchCreds = this.o.enableReauthOnNewCredentials ? this.watchCredentials(signal) : undefined;
-    void watchCreds;
+    if (this.o.enableReauthOnNewCredentials) void this.watchCredentials(signal);
     if (info.wrapInfoJSON || info.leaseDuration === 0) {
       // A wrapped response is not ours to renew; a token without TTL never expires.
       await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));

@@ -11,7 +11,7 @@ import {
 } from './ast.js';
 import { BUILTINS } from './builtins.js';
 import { formatV } from './format.js';
-import { TemplateExecError, type GoFunc, type MissingKey, type ParamType } from './types.js';
+import { TemplateAbort, TemplateExecError, type GoFunc, type MissingKey, type ParamType } from './types.js';
 import {
   GoChan, GoFloat, GoStruct, isMap, isStringSlice, isTrue, kindOf, sortedKeys, typeName,
 } from './values.js';
@@ -389,7 +389,7 @@ class State {
     try {
       result = await fun.fn(...argv);
     } catch (e) {
-      if (e === BREAK || e === CONTINUE) throw e;
+      if (e === BREAK || e === CONTINUE || e instanceof TemplateAbort) throw e;
       this.at(node);
       const msg = e instanceof Error ? e.message : String(e);
       this.errorf(`error calling ${name}: ${msg}`);

@@ -42,3 +42,6 @@ export class TemplateExecError extends Error {
     this.name = 'TemplateExecError';
   }
 }
+
+/** Thrown by a function to abandon the whole execution as is (not wrapped as "error calling …"). */
+export class TemplateAbort extends Error {}
