@@ -13,3 +13,4 @@ export {
 } from './builtin.js';
 export { SUDO_PATHS, SYS_SUDO_PATHS, TOKEN_SUDO_PATHS, compileSpecialPaths, isSudoPath } from './sudo-paths.js';
 export { RadixTree } from './radix.js';
+export { AclAuthorizer, createAclAuthorizer, validatePolicy, type AclAuthorizerOptions, type IdentitySource, type PolicySource } from './authorizer.js';
