@@ -8,6 +8,7 @@
 import type { Request } from '../../framework/types.js';
 import type { Authorizer, AuthzInput, AuthzResult } from '../services.js';
 import type { TokenEntry } from '../tokens/token-entry.js';
+import { RESPONSE_WRAPPING_POLICY, RESPONSE_WRAPPING_POLICY_NAME } from './builtin.js';
 import { AclCache } from './cache.js';
 import type { ACL } from './compile.js';
 import { parsePolicy } from './policy.js';
@@ -56,7 +57,9 @@ export class AclAuthorizer implements Authorizer {
   private readonly resolved = new WeakMap<TokenEntry, Resolved>();
 
   constructor(private readonly opts: AclAuthorizerOptions) {
-    this.cache = new AclCache(async (name) => (await opts.policies.get(name))?.raw, { maxEntries: opts.cacheSize });
+    // response-wrapping is fixed (immutable in Vault), so it is served from code, not storage.
+    const load = async (name: string) => (name === RESPONSE_WRAPPING_POLICY_NAME ? RESPONSE_WRAPPING_POLICY : (await opts.policies.get(name))?.raw);
+    this.cache = new AclCache(load, { maxEntries: opts.cacheSize });
     opts.policies.onChange?.((name) => this.cache.invalidate(name));
   }
 

@@ -120,3 +120,11 @@ test('root tokens, parameters from the query on reads, wrapping TTL from the req
   assert.equal(await authz.hasMountAccess(t, 'secret/'), true);
   assert.equal(await authz.hasMountAccess(t, 'other/'), false);
 });
+
+test('response-wrapping tokens get the fixed built-in policy', async () => {
+  const { authz } = await setup();
+  const t = token(['response-wrapping']);
+  assert.deepEqual(await authz.capabilities(t, 'cubbyhole/response'), ['create', 'read']);
+  assert.deepEqual(await authz.capabilities(t, 'sys/wrapping/unwrap'), ['update']);
+  assert.deepEqual(await authz.capabilities(t, 'cubbyhole/other'), ['deny']);
+});
