@@ -8,6 +8,7 @@ import { tokenFactory } from '../auth/token/backend.js';
 import { identityFactory } from '../core/identity/backend.js';
 import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
+import { kubernetesAuthFactory } from '../auth/kubernetes/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
 import { pkiFactory } from '../engines/pki/backend.js';
@@ -20,6 +21,7 @@ registerType('cubbyhole', 'secret', cubbyholeFactory);
 registerType('pki', 'secret', pkiFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
+registerType('kubernetes', 'auth', kubernetesAuthFactory);
 
 // Core services with sys endpoints of their own.
 onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
