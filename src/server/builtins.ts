@@ -9,6 +9,7 @@ import { identityFactory } from '../core/identity/backend.js';
 import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
 import { kubernetesAuthFactory } from '../auth/kubernetes/backend.js';
+import { jwtAuthFactory } from '../auth/jwt/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
 import { pkiFactory } from '../engines/pki/backend.js';
@@ -22,6 +23,8 @@ registerType('pki', 'secret', pkiFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
 registerType('kubernetes', 'auth', kubernetesAuthFactory);
+registerType('jwt', 'auth', jwtAuthFactory);
+registerType('oidc', 'auth', jwtAuthFactory);
 
 // Core services with sys endpoints of their own.
 onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
