@@ -1,5 +1,5 @@
 /** Shared setup for PKI tests: a mount on memory storage, and real openssl/cfssl runs in a temp dir. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,4 +79,15 @@ export function hasCommand(cmd: string): boolean {
 /** A root CA in the mount, returning its PEM. */
 export async function makeRoot(pki: Pki, data: Record<string, unknown> = {}): Promise<Record<string, any>> {
   return pki.ok('update', 'root/generate/internal', { common_name: 'Coffer Test Root', key_type: 'ec', ttl: '8760h', ...data });
+}
+
+/** openssl without blocking the event loop (needed when it talks to a server in this process). */
+export function opensslAsync(args: string[]): Promise<{ status: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('openssl', args);
+    let out = '';
+    child.stdout.on('data', (c) => { out += c; });
+    child.stderr.on('data', (c) => { out += c; });
+    child.on('close', (code) => resolve({ status: code ?? -1, out }));
+  });
 }
