@@ -28,6 +28,8 @@ export interface LeaseEntry {
   /** Auth leases: the token's period and explicit max, for Vault's renew arithmetic. */
   period?: number;
   explicit_max_ttl?: number;
+  /** Revocation was asked for (token revoked, revoke with sync=false): no renewal brings it back. */
+  revoke_requested?: boolean;
   /** Failed revocation attempts so far and the last error (visible in sys/leases/lookup). */
   revoke_attempts?: number;
   last_revoke_error?: string;
@@ -46,7 +48,7 @@ export function assertRenewable(le: LeaseEntry | undefined, nowMs: number): asse
   if (!le) throw badRequest('lease not found');
   if (le.revoke_error) throw badRequest('lease is expired and has failed previous revocation attempts');
   if (le.expire_time === 0) throw badRequest('lease is not renewable');
-  if (le.expire_time < nowMs) throw badRequest('lease expired');
+  if (le.expire_time < nowMs || le.revoke_requested) throw badRequest('lease expired');
   if (!le.renewable) throw badRequest('lease is not renewable');
 }
 

@@ -163,7 +163,7 @@ export class LeaseManager implements LeaseService {
     const id = LeaseManager.authLeaseId(token, hash);
     await this.locks.run(id, async () => {
       const le = await this.store.load(id);
-      if (!le || le.kind !== 'auth') return;
+      if (!le || le.kind !== 'auth' || le.revoke_requested) return;
       const expire = token.expire_time * 1000;
       if (le.expire_time === expire) return;
       const prev = le.expire_time;
@@ -224,8 +224,8 @@ export class LeaseManager implements LeaseService {
       const le = await this.store.load(id);
       if (!le) return this.untrack(id);
       const now = this.now();
-      if (le.kind === 'auth' && !le.revoke_error) {
-        // A token renewed through auth/token/renew* carries its own new expiry.
+      if (le.kind === 'auth' && !le.revoke_error && !le.revoke_requested) {
+        // A token renewed behind the lease's back (a missed sync) carries its own new expiry.
         const token = await this.core.tokens.lookupByHash(le.token_hash);
         if (token && token.expire_time * 1000 > le.expire_time) {
           const prev = le.expire_time;
@@ -273,12 +273,13 @@ export class LeaseManager implements LeaseService {
       const le = await this.store.load(id);
       if (!le) return;
       const now = this.now();
-      if (le.expire_time === 0 || le.expire_time > now) {
+      if (le.expire_time === 0 || le.expire_time > now || !le.revoke_requested) {
         const prev = le.expire_time;
-        le.expire_time = now;
+        le.expire_time = Math.min(prev || now, now);
+        le.revoke_requested = true;
         await this.store.update(le, prev);
       }
-      this.track(id, now);
+      this.track(id, le.expire_time);
     });
   }
 
@@ -350,7 +351,7 @@ export class LeaseManager implements LeaseService {
     this.checkId(id);
     const le = await this.store.load(id);
     if (!le) throw badRequest('invalid lease');
-    if (le.kind === 'auth') {
+    if (le.kind === 'auth' && !le.revoke_requested) {
       const token = await this.core.tokens.lookupByHash(le.token_hash);
       if (token && token.expire_time * 1000 > le.expire_time) Object.assign(le, { expire_time: token.expire_time * 1000, ttl: token.ttl });
     }

@@ -43,7 +43,7 @@ export class FileSink implements AuditSink {
 
   private open(): number {
     if (this.fd !== undefined) return this.fd;
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    ensureDir(dirname(this.path));
     const fd = openSync(this.path, 'a', this.mode ?? 0o600);
     try {
       if (this.mode !== undefined && this.path !== '/dev/null') chmodSync(this.path, this.mode);
@@ -85,6 +85,19 @@ export class FileSink implements AuditSink {
   async close(): Promise<void> {
     this.closeFd();
   }
+}
+
+/** mkdir -p, one level at a time (Node's recursive mkdir can spin forever on /proc). */
+function ensureDir(dir: string): void {
+  try {
+    if (statSync(dir).isDirectory()) return;
+  } catch {
+    const parent = dirname(dir);
+    if (parent !== dir) ensureDir(parent);
+    mkdirSync(dir, { mode: 0o700 });
+    return;
+  }
+  mkdirSync(dir, { mode: 0o700 }); // exists but is not a directory: let mkdir report EEXIST
 }
 
 function writeAll(fd: number, buf: Buffer): void {
