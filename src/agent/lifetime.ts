@@ -90,7 +90,7 @@ export async function watchLifetime(input: LifetimeInput): Promise<LifetimeResul
     }
     let sleepMs: number;
     if (failed) {
-      if (remainingMs < 0) return { reason: 'error', error: lastError };
+      if (remainingMs <= 0) return { reason: 'error', error: lastError };
       // Randomize ±50 % as the backoff library does, but never past the lease's end.
       sleepMs = Math.min(backoffMs * (0.5 + random()), remainingMs);
     } else {
@@ -114,7 +114,7 @@ export class Backoff {
     const base = Math.min(this.current, this.maxSec);
     this.current = Math.min(this.current * 2, this.maxSec);
     // Up to 25 % less, so many agents started together spread out.
-    return Math.max(base * (1 - 0.25 * this.random()), Math.min(this.minSec, base)) * 1000;
+    return base * (1 - 0.25 * this.random()) * 1000;
   }
   reset(): void {
     this.current = this.minSec;
