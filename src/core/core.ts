@@ -158,6 +158,7 @@ export class Core {
     this.tokens?.clearCache();
     this.barrier.seal();
     this.seal.resetProgress();
+    this.seal.forgetUnsealKey();
   }
 
   /** Creates the root token with a chosen id (dev mode's -dev-root-token-id). */

@@ -37,7 +37,8 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function operationFor(method: string, query: URLSearchParams): Operation {
   switch (method) {
-    case 'GET': case 'HEAD': return query.get('list') === 'true' ? 'list' : 'read';
+    // Vault parses ?list= as a Go boolean ("1", "t", "true", …).
+    case 'GET': case 'HEAD': return ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(query.get('list') ?? '') ? 'list' : 'read';
     case 'LIST': return 'list';
     case 'POST': case 'PUT': return 'update';
     case 'DELETE': return 'delete';
@@ -77,6 +78,9 @@ export async function toRequest(req: IncomingMessage, url: URL, path: string, bo
   const operation = operationFor(req.method ?? 'GET', query);
   checkPath(path);
   const contentType = String(req.headers['content-type'] ?? '');
+  if (operation === 'patch' && !contentType.toLowerCase().startsWith('application/merge-patch+json')) {
+    throw new CofferError(415, `PATCH requires Content-Type of application/merge-patch+json, provided ${contentType}`);
+  }
   const isJSONish = !/application\/(ocsp-request|pkix|x-pem)/.test(contentType);
   const data: Record<string, unknown> = operation === 'update' || operation === 'patch' || operation === 'create'
     ? (isJSONish ? parseJSONBody(body) : {})

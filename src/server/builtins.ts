@@ -2,6 +2,9 @@
 import { registerType } from '../core/registry.js';
 import { addSysPaths, sysFactory } from '../engines/sys/backend.js';
 import { wrappingPaths } from '../engines/sys/path-wrapping.js';
+import { policyPaths } from '../engines/sys/path-policy.js';
+import { capabilitiesPaths } from '../engines/sys/path-capabilities.js';
+import '../core/policy/register.js';
 import { onUnseal } from '../core/core.js';
 import { Wrapping } from '../core/wrapping/wrapping.js';
 import { tokenFactory } from '../auth/token/backend.js';
@@ -29,6 +32,8 @@ registerType('oidc', 'auth', jwtAuthFactory);
 // Core services with sys endpoints of their own.
 onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
 addSysPaths(wrappingPaths);
+addSysPaths(policyPaths);
+addSysPaths(capabilitiesPaths);
 
 // A token's cubbyhole dies with the token.
 onUnseal('cubbyhole-cleanup', async (core) => {

@@ -21,7 +21,9 @@ test('create, lookup-self, lookup-accessor, renew, revoke with children', async 
   assert.equal(parent.renewable, true);
 
   r = await c.api('GET', 'auth/token/lookup-self', undefined, parent.client_token);
-  assert.equal(r.status, 403, 'p1/p2 do not grant lookup-self unless default does (ACL decides)');
+  assert.equal(r.status, 200, 'the default policy grants lookup-self');
+  r = await c.api('GET', 'sys/mounts', undefined, parent.client_token);
+  assert.equal(r.status, 403, 'nothing grants sys/mounts: denied by default');
 
   r = await c.api('POST', 'auth/token/lookup', { token: parent.client_token });
   assert.equal(r.body.data.display_name, 'token-ci-job');
@@ -146,4 +148,47 @@ test('accessors list needs sudo and lists accessors; tidy answers 202', async ()
   assert.ok(r.body.data.keys.length > 0);
   r = await c.api('POST', 'auth/token/tidy', {});
   assert.equal(r.status, 202);
+});
+
+test('policies: write, read, list, delete; legacy syntax; bad HCL names line and column; capabilities', async () => {
+  let r = await c.api('PUT', 'sys/policy/etcd', { policy: 'path "cluster-a/pki/etcd/issue/member" { policy = "write" }\npath "secret/data/etcd/*" { capabilities = ["read", "list"] }' });
+  assert.equal(r.status, 204);
+  r = await c.api('GET', 'sys/policy/etcd');
+  assert.match(r.body.rules, /policy = "write"/);
+  r = await c.api('GET', 'sys/policies/acl/etcd');
+  assert.match(r.body.data.policy, /cluster-a/);
+  r = await c.api('LIST', 'sys/policies/acl');
+  assert.ok(r.body.data.keys.includes('etcd') && r.body.data.keys.includes('default'));
+  r = await c.api('GET', 'sys/policy');
+  assert.ok(r.body.policies.includes('root'));
+
+  r = await c.api('PUT', 'sys/policies/acl/broken', { policy: 'path "a" {\n  capabilities = ["raed"]\n}' });
+  assert.equal(r.status, 400);
+  assert.match(r.body.errors[0], /2:\d+/);
+  r = await c.api('PUT', 'sys/policies/acl/broken', { policy: 'path "a" {\n  capabilities = [' });
+  assert.equal(r.status, 400);
+  r = await c.api('DELETE', 'sys/policy/default');
+  assert.equal(r.status, 400);
+  r = await c.api('PUT', 'sys/policy/root', { policy: 'path "*" { capabilities = ["read"] }' });
+  assert.equal(r.status, 400);
+
+  r = await c.api('POST', 'auth/token/create', { policies: ['etcd'] });
+  const t = r.body.auth.client_token;
+  r = await c.api('POST', 'sys/capabilities', { token: t, path: 'cluster-a/pki/etcd/issue/member' });
+  assert.deepEqual(r.body.capabilities, ['create', 'delete', 'list', 'read', 'update']);
+  r = await c.api('POST', 'sys/capabilities-self', { paths: ['secret/data/etcd/x', 'secret/data/other'] }, t);
+  assert.deepEqual(r.body.data['secret/data/etcd/x'], ['list', 'read']);
+  assert.deepEqual(r.body.data['secret/data/other'], ['deny']);
+  r = await c.api('POST', 'sys/capabilities-accessor', { accessor: (await c.api('POST', 'auth/token/lookup', { token: t })).body.data.accessor, path: 'sys/mounts' });
+  assert.deepEqual(r.body.capabilities, ['deny']);
+
+  r = await c.api('GET', 'secret/data/etcd/x', undefined, t);
+  assert.equal(r.status, 404, 'allowed, and nothing there');
+  r = await c.api('POST', 'secret/data/etcd/x', { data: { a: 1 } }, t);
+  assert.equal(r.status, 403, 'read-only path');
+
+  r = await c.api('DELETE', 'sys/policy/etcd');
+  assert.equal(r.status, 204);
+  r = await c.api('GET', 'secret/data/etcd/x', undefined, t);
+  assert.equal(r.status, 403, 'a deleted policy stops granting on the next request');
 });

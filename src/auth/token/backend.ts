@@ -14,7 +14,7 @@ export const tokenFactory: BackendFactory = (ctx): BackendDef => {
   const roles = roleStore(ctx.storage);
   return {
     help: 'The token credential backend is always enabled and builtin to Coffer. Client tokens are used to identify a client and to allow Coffer to associate policies and ACLs which are enforced on every request.',
-    rootPaths: ['revoke-orphan/*', 'revoke-orphan', 'accessors', 'accessors/', 'tidy'],
+    rootPaths: ['revoke-orphan/*', 'accessors*'],
     paths: [
       { pattern: 'create-orphan', fields: createFields, operations: { update: (req, d) => createToken(core, req, d, { orphanPath: true }) }, synopsis: 'Create an orphan token.' },
       {

@@ -48,6 +48,13 @@ export function isRoot(t: TokenEntry): boolean {
   return t.policies.includes('root');
 }
 
+/** Root, or a token whose policies grant sudo on the path (Vault's "root or sudo"). */
+export async function hasSudo(core: Core, t: TokenEntry, path: string): Promise<boolean> {
+  if (isRoot(t)) return true;
+  const authz = core.services.authorizer as { hasSudo?: (t: TokenEntry, p: string) => Promise<boolean> } | undefined;
+  return (await authz?.hasSudo?.(t, path)) ?? false;
+}
+
 export function tokenAuthResponse(t: TokenEntry, identityPolicies?: string[]): Response {
   return {
     auth: {
@@ -72,7 +79,7 @@ export async function createToken(core: Core, req: Request, d: FieldData, opts: 
   const parent = await core.tokens.lookup(req.clientToken);
   if (!parent) throw permissionDenied();
   if (parent.type === 'batch') throw badRequest('batch tokens cannot create more tokens');
-  const root = isRoot(parent);
+  const root = isRoot(parent) || (await hasSudo(core, parent, req.fullPath));
   const { role } = opts;
   const requested = d.has('policies') ? d.list('policies') : undefined;
   const noDefault = d.bool('no_default_policy');
@@ -92,7 +99,7 @@ export async function createToken(core: Core, req: Request, d: FieldData, opts: 
       if (extra.length) throw badRequest('child policies must be subset of parent');
     }
   }
-  if (policies.includes('root') && !root) throw badRequest('root tokens may not be created without parent token being root');
+  if (policies.includes('root') && !isRoot(parent)) throw badRequest('root tokens may not be created without parent token being root');
   if (d.str('id') && !root) throw badRequest('root or sudo privileges required to specify token id');
 
   let orphan = opts.orphanPath;

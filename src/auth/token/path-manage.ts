@@ -4,7 +4,7 @@ import type { TokenEntry } from '../../core/tokens/token-entry.js';
 import type { PathDef } from '../../framework/backend.js';
 import type { Response } from '../../framework/types.js';
 import { badRequest } from '../../lib/errors.js';
-import { tokenAuthResponse } from './path-create.js';
+import { hasSudo, tokenAuthResponse } from './path-create.js';
 import { tokenLookupJSON } from './token-json.js';
 
 async function lookupResponse(core: Core, t: TokenEntry | undefined, includeId: boolean): Promise<Response> {
@@ -98,7 +98,9 @@ export function managePaths(core: Core): PathDef[] {
       pattern: 'revoke-orphan',
       fields: { token: { type: 'string', required: true, sensitive: true } },
       operations: {
-        update: async (_r, d) => {
+        update: async (req, d) => {
+          const caller = await tokens.lookup(req.clientToken);
+          if (!caller || !(await hasSudo(core, caller, req.fullPath))) throw badRequest('root or sudo privileges required to revoke and orphan');
           const t = await tokens.lookup(d.str('token'));
           if (t) await tokens.revokeOrphan(t);
           return null;

@@ -21,8 +21,9 @@ export function addSysPaths(group: PathGroup): void {
 
 /** Paths that need sudo on sys/ (Vault's PathsSpecial.Root for the system backend). */
 export const SYS_ROOT_PATHS = [
-  'auth/*', 'remount', 'audit', 'audit/*', 'raw', 'raw/*', 'rotate', 'config/*', 'plugins/catalog/*',
-  'revoke-prefix/*', 'revoke-force/*', 'leases/revoke-prefix/*', 'leases/revoke-force/*', 'leases/lookup/*',
+  'auth/*', 'remount', 'audit', 'audit/*', 'raw', 'raw/*', 'rotate', 'rotate/keyring', 'rotate/root',
+  'config/cors', 'config/auditing/*', 'config/ui/headers/*', 'plugins/catalog/*', 'plugins/runtimes/catalog/*',
+  'revoke-prefix/*', 'revoke-force/*', 'leases', 'leases/revoke-prefix/*', 'leases/revoke-force/*', 'leases/lookup/*',
   'seal', 'step-down', 'internal/inspect/*', 'storage/raft/snapshot-auto/config/*',
 ];
 

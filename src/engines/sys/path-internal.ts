@@ -35,6 +35,9 @@ export function internalPaths(core: Core): PathDef[] {
           if (!req.token) throw permissionDenied();
           const route = core.mounts.router.match(d.str('path'));
           if (!route) throw permissionDenied();
+          const token = await core.tokens.lookup(req.clientToken);
+          const authz = core.services.authorizer as { hasMountAccess?: (t: unknown, p: string) => Promise<boolean> } | undefined;
+          if (!token || (!token.policies.includes('root') && !(await authz?.hasMountAccess?.(token, route.path)))) throw permissionDenied();
           return { data: { ...mountJSON(route.entry), path: route.path } };
         },
       },

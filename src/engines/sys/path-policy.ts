@@ -30,7 +30,7 @@ export function policyPaths(core: Core): PathDef[] {
       synopsis: 'List the configured access control policies.',
       operations: {
         read: async () => {
-          const names = await store(core).list();
+          const names = (await store(core).list()).filter((n) => n !== 'response-wrapping');
           return { data: { policies: names, keys: names }, legacyTopLevel: true };
         },
         list: async () => ({ data: { keys: await store(core).list() } }),
