@@ -17,58 +17,75 @@ before(async () => {
 });
 after(async () => { await c.stop(); });
 
-/** A renewable token's lease id, found through the sudo LIST of sys/leases/lookup. */
-async function tokenLease(): Promise<{ token: string; leaseId: string }> {
-  const listed = async () => {
-    const v = JSON.parse((await run(['list', '-format=json', 'sys/leases/lookup/auth/token/create/'])).stdout || '[]');
-    return (Array.isArray(v) ? v : []) as string[];
-  };
-  const before = new Set(await listed());
-  const token = (await run(['token', 'create', '-ttl=10m', '-field=token'])).stdout;
-  const after = await listed();
-  const fresh = after.filter((k) => !before.has(k));
-  assert.equal(fresh.length, 1, `one new lease: ${after}`);
-  return { token, leaseId: `auth/token/create/${fresh[0]}` };
+/** A certificate lease: a PKI role with generate_lease, as a per-cluster CA would have. */
+async function certLease(cn: string): Promise<string> {
+  const r = await run(['write', '-field=lease_id', 'pki/issue/member', `common_name=${cn}`, 'ttl=1h']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^pki\/issue\/member\/.+/);
+  return r.stdout;
 }
 
-test('lease lookup and renew', async () => {
-  const { leaseId } = await tokenLease();
+test('lease setup: pki with generate_lease (seed 002 style, via mount and mount-tune)', async () => {
+  let r = await run(['secrets', 'enable', 'pki']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run(['secrets', 'tune', '-max-lease-ttl=87600h', 'pki']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run(['write', '-field=certificate', 'pki/root/generate/internal', 'common_name=c1/pki/etcd', 'ttl=87600h']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^-----BEGIN CERTIFICATE-----\n(.|\n)+-----END CERTIFICATE-----$/);
+  r = await run(['write', 'pki/roles/member', 'allow_any_name=true', 'max_ttl=720h', 'generate_lease=true']);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('lease lookup; renewing a lease that is not renewable is a 400', async () => {
+  const leaseId = await certLease('etcd-1');
   let r = await run(['lease', 'lookup', leaseId]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^id +${leaseId.replace(/[/.]/g, '\\$&')}$`, 'm'));
-  assert.match(r.stdout, /^renewable +true$/m);
-  assert.match(r.stdout, /^ttl +\d+m(\d+s)?$/m);
-  r = await run(['lease', 'renew', '-increment=5m', '-format=json', leaseId]);
-  assert.equal(r.code, 0, r.stderr);
-  const renewed = JSON.parse(r.stdout);
-  assert.equal(renewed.lease_id ?? renewed.auth?.lease_id ?? leaseId, leaseId);
+  assert.match(r.stdout, /^ttl +(59m\d+s|1h)$/m);
+  r = await run(['lease', 'lookup', '-format=json', leaseId]);
+  assert.equal(JSON.parse(r.stdout).data.id, leaseId);
+  r = await run(['lease', 'renew', '-increment=5m', leaseId]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^Error renewing pki\/issue\/member\/.+: Error making API request\.(.|\n)*Code: 400\. Errors:\n\n\* lease is not renewable\n$/);
   r = await run(['lease', 'lookup']);
   assert.deepEqual([r.code, r.stderr], [1, 'Missing ID!\n']);
-  r = await run(['lease', 'lookup', 'auth/token/create/forged']);
+  r = await run(['lease', 'lookup', 'pki/issue/member/forged']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^error looking up lease id auth\/token\/create\/forged: Error making API request\.(.|\n)*Code: 400/);
+  assert.match(r.stderr, /^error looking up lease id pki\/issue\/member\/forged: Error making API request\.(.|\n)*Code: 400/);
 });
 
 test('lease revoke: one lease, by prefix, -force needs -prefix', async () => {
-  const one = await tokenLease();
-  let r = await run(['lease', 'revoke', '-sync', one.leaseId]);
-  assert.deepEqual([r.code, r.stdout], [0, `Success! Revoked lease: ${one.leaseId}\n`], r.stderr);
-  r = await run(['token', 'lookup'], { ...env, VAULT_TOKEN: one.token });
-  assert.equal(r.code, 2, 'revoking the lease revoked the token');
+  const one = await certLease('etcd-2');
+  let r = await run(['lease', 'revoke', '-sync', one]);
+  assert.deepEqual([r.code, r.stdout], [0, `Success! Revoked lease: ${one}\n`], r.stderr);
+  r = await run(['lease', 'lookup', one]);
+  assert.equal(r.code, 2, 'the lease is gone');
 
-  const a = await tokenLease();
-  r = await run(['lease', 'revoke', '-prefix', 'auth/token/create/']);
+  const a = await certLease('etcd-3');
+  const b = await certLease('etcd-4');
+  r = await run(['lease', 'revoke', '-prefix', 'pki/issue/member/']);
   assert.deepEqual([r.code, r.stdout], [0, 'All revocation operations queued successfully!\n'], r.stderr);
-  await new Promise((res) => setTimeout(res, 200));
-  r = await run(['token', 'lookup'], { ...env, VAULT_TOKEN: a.token });
-  assert.equal(r.code, 2);
+  for (let i = 0; i < 50 && (await run(['lease', 'lookup', b])).code === 0; i++) await new Promise((res) => setTimeout(res, 20));
+  assert.equal((await run(['lease', 'lookup', a])).code, 2);
+  assert.equal((await run(['lease', 'lookup', b])).code, 2);
 
-  r = await run(['lease', 'revoke', '-force', 'auth/token/create/']);
+  r = await run(['lease', 'revoke', '-force', 'pki/issue/member/']);
   assert.deepEqual([r.code, r.stderr], [1, 'Specifying -force requires also specifying -prefix\n']);
-  r = await run(['lease', 'revoke', '-force', '-prefix', 'auth/token/create/']);
+  await certLease('etcd-5');
+  r = await run(['lease', 'revoke', '-force', '-prefix', 'pki/issue/member/']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Force-removing leases/);
-  assert.equal(r.stdout, 'Success! Force revoked any leases with prefix: auth/token/create/\n');
+  assert.equal(r.stdout, 'Success! Force revoked any leases with prefix: pki/issue/member/\n');
+});
+
+test('a token\'s own lease cannot be renewed through sys/leases (Vault\'s rule)', async () => {
+  await run(['token', 'create', '-ttl=10m', '-field=token']);
+  const keys = JSON.parse((await run(['list', '-format=json', 'sys/leases/lookup/auth/token/create/'])).stdout) as string[];
+  assert.ok(keys.length >= 1);
+  const r = await run(['lease', 'renew', `auth/token/create/${keys[0]}`]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /tokens cannot be renewed through this endpoint/);
 });
 
 test('audit enable / list / disable, and the device records requests', async () => {
