@@ -54,7 +54,7 @@ test('seed 002: policies from stdin (policy-write), token role, token-create -ro
 
   r = await run(['token-create', `-policy=root`, `-role=k8s-${CLUSTER}`]);
   assert.equal(r.code, 2, 'a policy outside allowed_policies is refused');
-  assert.match(r.stderr, /^Error creating token: Error making API request\./);
+  assert.match(r.stderr, /^Error creating token: Error making API request\./m);
 });
 
 test('token lookup / renew / revoke by token, accessor and -self', async () => {
