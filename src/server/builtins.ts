@@ -13,6 +13,7 @@ import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
 import { kubernetesAuthFactory } from '../auth/kubernetes/backend.js';
 import { jwtAuthFactory } from '../auth/jwt/backend.js';
+import { kubernetesSecretsFactory } from '../engines/kubernetes/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
 import { pkiFactory } from '../engines/pki/backend.js';
@@ -28,6 +29,7 @@ registerType('approle', 'auth', approleFactory);
 registerType('kubernetes', 'auth', kubernetesAuthFactory);
 registerType('jwt', 'auth', jwtAuthFactory);
 registerType('oidc', 'auth', jwtAuthFactory);
+registerType('kubernetes', 'secret', kubernetesSecretsFactory);
 
 // Core services with sys endpoints of their own.
 onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
@@ -46,3 +48,4 @@ onUnseal('cubbyhole-cleanup', async (core) => {
 // Leases, audit devices, metrics and quotas (issue 4): each module registers its own hooks and sys paths.
 import '../core/leases/register.js';
 import '../core/audit/register.js';
+import '../core/metrics/register.js';

@@ -25,6 +25,11 @@ export interface ClusterOptions {
   legacyTokenSecrets?: boolean;
   /** --service-account-max-token-expiration: longer TokenRequests are shortened to it (0 = no limit). */
   maxTokenExpirationSeconds?: number;
+  /**
+   * Shortest TokenRequest allowed (a cluster's is a fixed 600 s). Tests lower it to watch a
+   * credential expire in seconds; nothing in a real cluster corresponds to this knob.
+   */
+  minTokenExpirationSeconds?: number;
   /** Delay before background controllers (garbage collector, namespace and token cleanup) act; default 50 ms. */
   controllerDelayMs?: number;
   /** Events kept for watches resuming from a resourceVersion (the etcd compaction window); default 10000. */

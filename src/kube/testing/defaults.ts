@@ -98,6 +98,15 @@ export function defaultDeployment(obj: KubeObject): void {
   obj.status ??= {};
 }
 
+/** rbac/v1 defaulting: an empty roleRef.apiGroup, and User/Group subjects' apiGroup, mean the RBAC group. */
+export function defaultBinding(obj: KubeObject): void {
+  const rbac = 'rbac.authorization.k8s.io';
+  if (obj.roleRef && typeof obj.roleRef === 'object' && !obj.roleRef.apiGroup) obj.roleRef.apiGroup = rbac;
+  for (const s of (obj.subjects ?? []) as Record<string, unknown>[]) {
+    if (s.kind !== 'ServiceAccount' && !s.apiGroup) s.apiGroup = rbac;
+  }
+}
+
 /** Per-kind defaulting, applied on create and update. */
 export function applyDefaults(kindName: string, obj: KubeObject): void {
   switch (kindName) {
@@ -105,6 +114,7 @@ export function applyDefaults(kindName: string, obj: KubeObject): void {
     case 'Secret': defaultSecret(obj); break;
     case 'Pod': defaultPod(obj); break;
     case 'Deployment': defaultDeployment(obj); break;
+    case 'RoleBinding': case 'ClusterRoleBinding': defaultBinding(obj); break;
     case 'MutatingWebhookConfiguration': defaultWebhooks(obj, true); break;
     case 'ValidatingWebhookConfiguration': defaultWebhooks(obj, false); break;
   }

@@ -36,6 +36,8 @@ export interface KubeTestServerOptions {
   adminToken?: string;
   legacyTokenSecrets?: boolean;
   maxTokenExpirationSeconds?: number;
+  /** Test-only: allow TokenRequests shorter than a cluster's 600 s minimum. */
+  minTokenExpirationSeconds?: number;
   controllerDelayMs?: number;
   watchHistorySize?: number;
   now?: () => number;
@@ -97,7 +99,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
   try {
     cluster = await KubeCluster.create({
       issuer, apiAudiences, caPem: pki.caPem, now: opts.now, legacyTokenSecrets: opts.legacyTokenSecrets,
-      maxTokenExpirationSeconds: opts.maxTokenExpirationSeconds, controllerDelayMs: opts.controllerDelayMs,
+      maxTokenExpirationSeconds: opts.maxTokenExpirationSeconds, minTokenExpirationSeconds: opts.minTokenExpirationSeconds, controllerDelayMs: opts.controllerDelayMs,
       watchHistorySize: opts.watchHistorySize,
     });
   } catch (e) {

@@ -50,8 +50,10 @@ export async function tokenRequest(c: KubeCluster, ns: string, saName: string, b
   const audiences = strings(spec.audiences).length ? strings(spec.audiences) : c.options.apiAudiences;
   let expirationSeconds = spec.expirationSeconds === undefined || spec.expirationSeconds === null ? 3600 : Number(spec.expirationSeconds);
   const trKind = { ...c.kind('serviceaccounts'), kind: 'TokenRequest', group: 'authentication.k8s.io' };
-  if (!Number.isInteger(expirationSeconds) || expirationSeconds < 600) {
-    throw invalid(trKind, saName, [fieldInvalid('spec.expirationSeconds', spec.expirationSeconds, 'may not specify a duration less than 10 minutes')]);
+  const min = c.options.minTokenExpirationSeconds ?? 600;
+  if (!Number.isInteger(expirationSeconds) || expirationSeconds < min) {
+    const shortest = min === 600 ? '10 minutes' : `${min} seconds`;
+    throw invalid(trKind, saName, [fieldInvalid('spec.expirationSeconds', spec.expirationSeconds, `may not specify a duration less than ${shortest}`)]);
   }
   if (expirationSeconds > 2 ** 32) {
     throw invalid(trKind, saName, [fieldInvalid('spec.expirationSeconds', spec.expirationSeconds, 'may not specify a duration larger than 2^32 seconds')]);
