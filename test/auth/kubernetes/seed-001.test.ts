@@ -57,14 +57,37 @@ test('seed 001: enable at kube-policy, configure with the token secret, bind a r
   assert.equal((r.body as any).data.display_name, 'kube-policy-app-namespace-my-sa');
   assert.equal((r.body as any).data.path, 'auth/kube-policy/login');
 
-  // Refusals over HTTP: Vault's status and message in {"errors": [...]}.
-  r = await coffer.api('POST', 'auth/kube-policy/login', { role: 'my-role', jwt: await kube.createToken('app-namespace', 'other-sa') }, '');
-  assert.equal(r.status, 403);
-  assert.deepEqual((r.body as any).errors, ['service account name not authorized']);
-  await kube.deleteServiceAccount('app-namespace', 'other-sa');
-  r = await coffer.api('POST', 'auth/kube-policy/login', { role: 'my-role', jwt: 'not-a-jwt' }, '');
-  assert.equal(r.status, 403);
-  assert.deepEqual((r.body as any).errors, ['permission denied']);
+});
+
+test('refusals over HTTP carry Vault\'s status and message', async () => {
+  await kube.createNamespace('other-namespace');
+  await kube.createServiceAccount('other-namespace', 'my-sa');
+  await kube.createServiceAccount('app-namespace', 'doomed');
+  const r = await coffer.api('POST', 'auth/kube-policy/role/aud-role', { bound_service_account_names: 'my-sa,doomed', bound_service_account_namespaces: 'app-namespace', audience: 'coffer' });
+  assert.equal(r.status, 204, JSON.stringify(r.body));
+  const now = Math.floor(Date.now() / 1000);
+  const uid = kube.cluster.get(kube.cluster.kind('serviceaccounts'), 'app-namespace', 'my-sa').metadata.uid;
+  const expired = await kube.signToken({
+    aud: ['coffer'], exp: now - 300, iat: now - 900, nbf: now - 900, iss: kube.issuer, sub: 'system:serviceaccount:app-namespace:my-sa',
+    'kubernetes.io': { namespace: 'app-namespace', serviceaccount: { name: 'my-sa', uid } },
+  });
+  const doomedToken = await kube.createToken('app-namespace', 'doomed', { audiences: ['coffer'] });
+  await kube.deleteServiceAccount('app-namespace', 'doomed');
+  const cases: [string, string, number, string][] = [
+    ['wrong namespace', await kube.createToken('other-namespace', 'my-sa', { audiences: ['coffer'] }), 403, 'namespace not authorized'],
+    ['wrong service account', await kube.createToken('app-namespace', 'other-sa', { audiences: ['coffer'] }), 403, 'service account name not authorized'],
+    ['expired token', expired, 403, 'invalid expiration time (exp) claim: token is expired'],
+    ['deleted service account', doomedToken, 403, 'permission denied'],
+    ['wrong audience', await kube.createToken('app-namespace', 'my-sa', { audiences: ['someone-else'] }), 403, 'invalid audience (aud) claim: audience claim does not match any expected audience'],
+    ['not a JWT', 'not-a-jwt', 403, 'permission denied'],
+  ];
+  for (const [name, jwt, status, message] of cases) {
+    const res = await coffer.api('POST', 'auth/kube-policy/login', { role: 'aud-role', jwt }, '');
+    assert.equal(res.status, status, name);
+    assert.deepEqual((res.body as any).errors, [message], name);
+  }
+  const ok = await coffer.api('POST', 'auth/kube-policy/login', { role: 'aud-role', jwt: await kube.createToken('app-namespace', 'my-sa', { audiences: ['coffer'] }) }, '');
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
 });
 
 test('seed 001: the token reads secret/top-secret under its policy, and nothing else', async (t) => {
