@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '../../framework/types.js';
 import { badRequest, CofferError } from '../../lib/errors.js';
 import type { Core } from '../core.js';
+import { metricsFor } from '../metrics/registry.js';
 import type { AuditService } from '../services.js';
 import type { TokenEntry } from '../tokens/token-entry.js';
 import { requestEntry, responseEntry, type AuditInput, type FormatConfig } from './entry.js';
@@ -208,19 +209,26 @@ export class AuditBroker implements AuditService {
     const failures: string[] = [];
     let recorded = 0;
     const now = new Date();
+    const metrics = metricsFor(this.core);
     for (const d of this.devices.values()) {
+      const started = performance.now();
       try {
         const entry = kind === 'request' ? requestEntry(input, d.cfg, d.salt, now) : responseEntry(input, d.cfg, d.salt, now);
         await d.write(d.render(entry));
+        metrics.sample(`vault.audit.${d.entry.path.replace(/\/$/, '')}.log_${kind}`, performance.now() - started);
         d.lastError = '';
         recorded++;
       } catch (e) {
+        metrics.incr(`vault.audit.${d.entry.path.replace(/\/$/, '')}.log_${kind}_failure`);
         d.lastError = (e as Error).message;
         failures.push(`${d.entry.path}: ${d.lastError}`);
         this.core.logger.error({ path: d.entry.path, request_id: input.req.id, err: d.lastError }, `audit device failed to log the ${kind}`);
       }
     }
-    if (recorded === 0) throw new CofferError(500, `no audit device could record the ${kind}: ${failures.join('; ')}`);
+    if (recorded === 0) {
+      metrics.incr(`vault.audit.log_${kind}_failure`);
+      throw new CofferError(500, `no audit device could record the ${kind}: ${failures.join('; ')}`);
+    }
   }
 }
 

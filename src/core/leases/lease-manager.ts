@@ -16,6 +16,7 @@ import type { TokenEntry } from '../tokens/token-entry.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { assertRenewable, lookupJSON, truncateError, validLeaseId, type LeaseEntry } from './lease-entry.js';
 import { leaseTarget, withTimeout } from './lease-request.js';
+import { metricsFor } from '../metrics/registry.js';
 import { LeaseSchedule, type LeaseListener } from './lease-schedule.js';
 import { LeaseStore } from './lease-store.js';
 import { RevokeQueue } from './revoke-queue.js';
@@ -234,9 +235,12 @@ export class LeaseManager implements LeaseService {
         }
       }
       if (le.expire_time === 0 || le.expire_time > now) return this.track(id, le.expire_time);
+      const metrics = metricsFor(this.core);
+      metrics.incr('vault.expire.lease_expiration');
       try {
         await this.callRevoke(le);
       } catch (e) {
+        metrics.incr('vault.expire.lease_expiration.error');
         if (!this.stopped) await this.recordFailure(le, e as Error);
         return;
       }
