@@ -5,7 +5,7 @@
  * else 0644), optionally backed up as <dest>.bak (a hard link), and renamed over the destination.
  */
 import { randomBytes } from 'node:crypto';
-import { chown, link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chown, link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface RenderTarget {
@@ -25,8 +25,13 @@ export async function renderToFile(t: RenderTarget): Promise<boolean> {
   let existing: Buffer | undefined;
   let info;
   try {
-    existing = await readFile(t.path);
-    info = await stat(t.path);
+    const fh = await open(t.path, 'r');
+    try {
+      info = await fh.stat();
+      existing = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
@@ -39,18 +44,22 @@ export async function renderToFile(t: RenderTarget): Promise<boolean> {
   return true;
 }
 
-async function atomicWrite(t: RenderTarget, existingMode: number | undefined): Promise<void> {
-  const parent = dirname(t.path);
+async function openTemp(t: RenderTarget, tmp: string) {
   try {
-    await stat(parent);
+    return await open(tmp, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const parent = dirname(t.path);
     if (!t.createDestDirs) throw new Error(`failed writing file: parent directory ${parent} does not exist`);
     await mkdir(parent, { recursive: true, mode: 0o755 });
+    return open(tmp, 'wx', 0o600);
   }
-  const tmp = join(parent, `.${basename(t.path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+async function atomicWrite(t: RenderTarget, existingMode: number | undefined): Promise<void> {
+  const tmp = join(dirname(t.path), `.${basename(t.path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await openTemp(t, tmp);
   try {
-    const fh = await open(tmp, 'wx', 0o600);
     try {
       await fh.writeFile(t.contents);
       await fh.sync();
@@ -71,7 +80,8 @@ async function atomicWrite(t: RenderTarget, existingMode: number | undefined): P
       }
     }
     await rename(tmp, t.path);
-  } finally {
+  } catch (e) {
     await rm(tmp, { force: true });
+    throw e;
   }
 }

@@ -45,6 +45,7 @@ interface Slot {
 export class TemplateRunner {
   private slots: Slot[];
   private allRenderedFired = false;
+  private refs = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly o: RunnerOptions) {
@@ -146,8 +147,8 @@ export class TemplateRunner {
     } finally {
       s.ds = undefined;
     }
+    this.track(s.used, used);
     s.used = used;
-    this.o.source.retain(new Set(this.slots.flatMap((x) => [...x.used])));
     let changed = s.lastContents !== contents;
     if (s.cfg.destination) {
       try {
@@ -169,6 +170,22 @@ export class TemplateRunner {
       this.allRenderedFired = true;
       this.o.onAllRendered?.();
     }
+  }
+
+  /** Reference counts of dependencies over all templates; unused ones stop refreshing. */
+  private track(before: Set<string>, after: Set<string>): void {
+    for (const id of after) if (!before.has(id)) this.refs.set(id, (this.refs.get(id) ?? 0) + 1);
+    const unused: string[] = [];
+    for (const id of before) {
+      if (after.has(id)) continue;
+      const n = (this.refs.get(id) ?? 1) - 1;
+      if (n > 0) this.refs.set(id, n);
+      else {
+        this.refs.delete(id);
+        unused.push(id);
+      }
+    }
+    if (unused.length) this.o.source.release(unused);
   }
 
   private async runCommand(s: Slot): Promise<void> {

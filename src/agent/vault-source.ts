@@ -89,9 +89,10 @@ export class VaultSource {
   }
 
   /** Stops refreshing dependencies no template uses any more. */
-  retain(inUse: Set<string>): void {
-    for (const [id, d] of this.deps) {
-      if (!inUse.has(id) && !d.pending) {
+  release(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const d = this.deps.get(id);
+      if (d && !d.pending) {
         d.stop.abort();
         this.deps.delete(id);
       }

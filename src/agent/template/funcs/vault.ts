@@ -143,6 +143,8 @@ export function parseKVArgs(args: string[]): Record<string, string> {
   return data;
 }
 
+const secretValues = new WeakMap<VaultSecretResponse, SecretValue>();
+
 export function vaultFuncs(source: TemplateDataSource | undefined, destination: string | undefined): Record<string, GoFunc> {
   const need = (name: string): TemplateDataSource => {
     if (!source) throw new Error(`${name}: no Vault connection is configured`);
@@ -154,7 +156,10 @@ export function vaultFuncs(source: TemplateDataSource | undefined, destination: 
       const [path, ...rest] = s;
       const data = parseKVArgs(rest);
       const resp = await need('secret').secret(path!, rest.length === 0 ? undefined : data);
-      return new SecretValue(resp);
+      // A cached response is shared by every render: convert it to Go values once.
+      let v = secretValues.get(resp);
+      if (!v) secretValues.set(resp, (v = new SecretValue(resp)));
+      return v;
     }, 'string'),
     secrets: goFunc(['string'], async (path: string) => {
       if (path.length === 0) return stringSlice([]);
