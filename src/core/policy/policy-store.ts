@@ -43,7 +43,8 @@ export class PolicyStore {
   async set(rawName: string, raw: string): Promise<void> {
     const name = PolicyStore.normalize(rawName);
     if (!name) throw badRequest('policy name must be provided');
-    if (!/^[\w.@+-]+$/.test(name) || name.includes('..')) throw badRequest(`invalid policy name "${rawName}"`);
+    // Vault allows '/' in names (seed 002 names policies c1/pki/etcd/member); never '..'.
+    if (!/^[\w.@+\-/]+$/.test(name) || name.split('/').some((s) => s === '' || s === '..' || s === '.')) throw badRequest(`invalid policy name "${rawName}"`);
     if (name === 'root') throw badRequest('cannot update "root" policy');
     if (!raw.trim()) throw badRequest("'policy' parameter not supplied or empty");
     this.validate(name, raw);
@@ -60,7 +61,7 @@ export class PolicyStore {
   }
 
   async list(): Promise<string[]> {
-    const names = await this.view.list('acl/');
+    const names = (await this.view.listRecursive('acl/')).map((k) => k.slice('acl/'.length));
     return [...new Set([...names, 'root'])].sort();
   }
 

@@ -175,6 +175,8 @@ export const tuneFields = {
 
 export function mountPaths(core: Core): PathDef[] {
   const h = tableHandlers(core, 'mounts');
+  // Remounts run synchronously; their outcome stays queryable as Vault's async API expects.
+  const migrations = new Map<string, { source_mount: string; target_mount: string; status: string }>();
   return [
     { pattern: 'mounts', operations: { read: h.list }, synopsis: 'List the currently mounted backends.' },
     { pattern: 'mounts/*path/tune', fields: tuneFields, operations: { read: h.readTune, update: h.writeTune }, synopsis: 'Tune backend configuration parameters for this mount.' },
@@ -186,7 +188,21 @@ export function mountPaths(core: Core): PathDef[] {
       operations: {
         update: async (_r, d) => {
           await core.mounts.remount(d.str('from'), d.str('to'));
-          return { data: { migration_id: uuid() } };
+          const id = uuid();
+          const norm = (p: string) => p.replace(/^\/+/, '').replace(/\/?$/, '/');
+          migrations.set(id, { source_mount: norm(d.str('from')), target_mount: norm(d.str('to')), status: 'success' });
+          return { data: { migration_id: id } };
+        },
+      },
+    },
+    {
+      pattern: 'remount/status/:migration_id',
+      fields: { migration_id: { type: 'string' } },
+      synopsis: 'Check the status of a mount move operation.',
+      operations: {
+        read: async (_r, d) => {
+          const info = migrations.get(d.str('migration_id'));
+          return info ? { data: { migration_id: d.str('migration_id'), migration_info: info } } : null;
         },
       },
     },

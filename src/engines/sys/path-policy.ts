@@ -37,7 +37,7 @@ export function policyPaths(core: Core): PathDef[] {
       },
     },
     {
-      pattern: 'policy/:name',
+      pattern: 'policy/*name',
       fields,
       synopsis: 'Read, Modify, or Delete an access control policy.',
       operations: {
@@ -56,7 +56,7 @@ export function policyPaths(core: Core): PathDef[] {
       operations: { list: async () => ({ data: { keys: (await store(core).list()).filter((n) => n !== 'root').concat('root').sort() } }) },
     },
     {
-      pattern: 'policies/acl/:name',
+      pattern: 'policies/acl/*name',
       fields,
       operations: {
         read: async (_r, d) => {
