@@ -44,6 +44,14 @@ class BearerConfig extends KubeConfig {
     });
   }
 
+  /** API objects are built once per bearer: making them per call costs more than the request. */
+  private readonly apis = new Map<unknown, unknown>();
+  api<T>(ctor: new (...args: any[]) => T): T {
+    let a = this.apis.get(ctor) as T | undefined;
+    if (!a) this.apis.set(ctor, (a = this.makeApiClient(ctor as never) as T));
+    return a;
+  }
+
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     if (this.bearer) context.setHeaderParam('Authorization', `Bearer ${this.bearer}`);
     context.setAgent(this.agent);
@@ -97,12 +105,12 @@ export class KubeClient {
     return c;
   }
 
-  core(bearer: string): CoreV1Api { return this.config(bearer).makeApiClient(CoreV1Api); }
-  rbac(bearer: string): RbacAuthorizationV1Api { return this.config(bearer).makeApiClient(RbacAuthorizationV1Api); }
+  core(bearer: string): CoreV1Api { return this.config(bearer).api(CoreV1Api); }
+  rbac(bearer: string): RbacAuthorizationV1Api { return this.config(bearer).api(RbacAuthorizationV1Api); }
 
   /** POST /apis/authentication.k8s.io/v1/tokenreviews. */
   tokenReview(bearer: string, token: string, audiences: string[]): Promise<V1TokenReview> {
-    const api = this.config(bearer).makeApiClient(AuthenticationV1Api);
+    const api = this.config(bearer).api(AuthenticationV1Api);
     const spec: { token: string; audiences?: string[] } = { token };
     if (audiences.length) spec.audiences = audiences;
     return call(api.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec } }));
