@@ -123,3 +123,24 @@ test('sys/wrapping/wrap and rewrap', async () => {
   r = await c.api('POST', 'sys/wrapping/unwrap', { token: t2 });
   assert.deepEqual(r.body.data, { hello: 'world' });
 });
+
+test('renewing a login token asks the auth method again: a deleted user cannot renew', async () => {
+  await c.api('POST', 'auth/userpass/users/erin', { password: 'pw', token_ttl: '10m', token_max_ttl: '30m' });
+  let r = await c.api('POST', 'auth/userpass/login/erin', { password: 'pw' }, '');
+  const t = r.body.auth.client_token;
+  r = await c.api('POST', 'auth/token/renew-self', { increment: '2h' }, t);
+  assert.equal(r.status, 200);
+  assert.ok(r.body.auth.lease_duration <= 1800, 'capped by the user\'s token_max_ttl');
+  await c.api('DELETE', 'auth/userpass/users/erin');
+  r = await c.api('POST', 'auth/token/renew-self', {}, t);
+  assert.equal(r.status, 400);
+});
+
+test('internal/ui/mounts lists only the mounts a token can reach', async () => {
+  await c.api('PUT', 'sys/policy/only-secret', { policy: 'path "secret/data/x" { capabilities = ["read"] }' });
+  await c.api('POST', 'sys/mounts/hidden-kv', { type: 'kv' });
+  const r0 = await c.api('POST', 'auth/token/create', { policies: ['only-secret'] });
+  const r = await c.api('GET', 'sys/internal/ui/mounts', undefined, r0.body.auth.client_token);
+  assert.ok(r.body.data.secret['secret/']);
+  assert.equal(r.body.data.secret['hidden-kv/'], undefined);
+});

@@ -2,10 +2,18 @@
 import type { Core } from '../../core/core.js';
 import type { TokenEntry } from '../../core/tokens/token-entry.js';
 import type { PathDef } from '../../framework/backend.js';
-import type { Response } from '../../framework/types.js';
+import type { Request, Response } from '../../framework/types.js';
 import { badRequest } from '../../lib/errors.js';
 import { hasSudo, tokenAuthResponse } from './path-create.js';
 import { tokenLookupJSON } from './token-json.js';
+
+/** A minimal Request for an auth method's renewAuth callback. */
+function req0(t: TokenEntry): Request {
+  return {
+    id: '', operation: 'update', fullPath: 'auth/token/renew', path: 'renew', data: {}, query: {}, headers: {}, clientToken: '',
+    mountPoint: '', mountType: '', mountAccessor: '', remoteAddr: '', auth: { policies: t.policies, metadata: t.meta ?? undefined, internal: t.internal_meta },
+  };
+}
 
 async function lookupResponse(core: Core, t: TokenEntry | undefined, includeId: boolean): Promise<Response> {
   if (!t) throw badRequest('bad token');
@@ -22,6 +30,18 @@ export async function renewToken(core: Core, t: TokenEntry | undefined, incremen
   if (!t) throw badRequest('bad token');
   if (t.type === 'batch') throw badRequest('batch tokens cannot be renewed');
   if (!t.renewable) throw badRequest('lease is not renewable');
+  // A login's token is renewed only if its auth method still vouches for it (user, role unchanged).
+  let authMax = 0;
+  if (t.mount_accessor) {
+    const route = core.mounts.router.findByAccessor(t.mount_accessor);
+    if (route?.backend.def.renewAuth) {
+      const checked = await route.backend.def.renewAuth({ ...req0(t), mountAccessor: t.mount_accessor }, {
+        policies: t.policies, metadata: t.meta ?? undefined, internal: t.internal_meta, ttl: t.ttl, period: t.period,
+      });
+      if (checked?.period && !t.period) t.period = checked.period;
+      if (checked?.maxTTL) authMax = checked.maxTTL;
+    }
+  }
   const now = core.tokens.now();
   const route = core.mounts.router.get('auth/token/');
   const mountMax = route?.backend.ctx.system.maxLeaseTTL() ?? core.maxLeaseTTL;
@@ -29,6 +49,7 @@ export async function renewToken(core: Core, t: TokenEntry | undefined, incremen
   const limits: number[] = [];
   if (t.explicit_max_ttl) limits.push(t.creation_time + t.explicit_max_ttl);
   if (!t.period) limits.push(t.creation_time + mountMax);
+  if (authMax && !t.period) limits.push(t.creation_time + authMax);
   const warnings: string[] = [];
   for (const limit of limits) {
     if (now + ttl > limit) {

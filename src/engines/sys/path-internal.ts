@@ -15,15 +15,22 @@ export function internalPaths(core: Core): PathDef[] {
       synopsis: 'Information about mounts returned according to their tuned visibility.',
       operations: {
         read: async (req) => {
-          const authed = req.token !== undefined;
-          const pick = (table: 'mounts' | 'auth') => {
+          const token = req.clientToken ? await core.tokens.lookup(req.clientToken) : undefined;
+          const authz = core.services.authorizer as { hasMountAccess?: (t: unknown, p: string) => Promise<boolean> } | undefined;
+          // Without a token only mounts tuned listing_visibility=unauth show; with one, those it can reach.
+          const visible = async (routerPath: string, listing?: string) => {
+            if (listing === 'unauth') return true;
+            if (!token) return false;
+            return token.policies.includes('root') || Boolean(await authz?.hasMountAccess?.(token, routerPath));
+          };
+          const pick = async (table: 'mounts' | 'auth') => {
             const out: Record<string, unknown> = {};
             for (const e of core.mounts.entries(table)) {
-              if (authed || e.config.listing_visibility === 'unauth') out[e.path] = mountJSON(e);
+              if (await visible(core.mounts.routerPath(table, e.path), e.config.listing_visibility)) out[e.path] = mountJSON(e);
             }
             return out;
           };
-          return { data: { secret: pick('mounts'), auth: pick('auth') } };
+          return { data: { secret: await pick('mounts'), auth: await pick('auth') } };
         },
       },
     },
