@@ -6,15 +6,14 @@
  */
 import {
   errorContext, location, nodeString,
-  type ArgNode, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type ListNode,
+  type ArgNode, type BranchNode, type ChainNode, type CommandNode, type IdentifierNode,
   type Node, type NumberNode, type PipeNode, type TemplateNode, type Tree, type VariableNode,
 } from './ast.js';
 import { BUILTINS } from './builtins.js';
 import { formatV } from './format.js';
+import { assignArg } from './args.js';
 import { TemplateAbort, TemplateExecError, type GoFunc, type MissingKey, type ParamType } from './types.js';
-import {
-  GoChan, GoFloat, GoStruct, isMap, isStringSlice, isTrue, kindOf, sortedKeys, typeName,
-} from './values.js';
+import { GoChan, GoFloat, GoStruct, isMap, isTrue, kindOf, sortedKeys, typeName } from './values.js';
 
 const MISSING = Symbol('missing');
 type Final = unknown | typeof MISSING;
@@ -441,42 +440,9 @@ class State {
 
   /** Go's validateType: is the value assignable to the parameter? */
   private validateType(value: unknown, typ: ParamType | undefined): unknown {
-    if (value === undefined) {
-      // Go 1.19 hands builtins (reflect.Value parameters) the invalid value itself.
-      if (typ === undefined || typ === 'value') return undefined;
-      if (typ === 'any' || typ.startsWith('[]') || typ.startsWith('map')) return typ === 'any' ? null : typ.startsWith('[]') ? [] : {};
-      this.errorf(`invalid value; expected ${typ}`);
-    }
-    if (typ === undefined || typ === 'any' || typ === 'value') return value;
-    const k = kindOf(value);
-    let ok: boolean;
-    switch (typ) {
-      case 'string':
-        ok = typeof value === 'string';
-        break;
-      case 'int':
-        ok = k === 'int';
-        break;
-      case 'float64':
-        ok = k === 'float';
-        break;
-      case 'bool':
-        ok = k === 'bool';
-        break;
-      case '[]string':
-        ok = isStringSlice(value);
-        break;
-      case '[]interface {}':
-        ok = Array.isArray(value) && !isStringSlice(value);
-        break;
-      case 'map[string]interface {}':
-        ok = isMap(value);
-        break;
-    }
-    if (!ok) this.errorf(`wrong type for value; expected ${typ}; got ${value === null ? 'interface {}' : typeName(value)}`);
-    return typ === 'float64' ? (value instanceof GoFloat ? value.value : value) : value;
+    const r = assignArg(value, typ);
+    if ('error' in r) this.errorf(r.error);
+    return r.value;
   }
 }
 
-export { State as ExecState };
-export type { ListNode, FieldNode };
