@@ -63,7 +63,8 @@ export function requestHandler(core: Core, logger: Logger) {
       sendResponse(res, creq, resp);
     } catch (e) {
       if (isCofferError(e)) {
-        const headers = e.status === 429 ? { 'retry-after': '1' } : undefined;
+        // Errors may carry their own headers (a quota's Retry-After); a bare 429 still gets one.
+        const headers = (e as { headers?: Record<string, string> }).headers ?? (e.status === 429 ? { 'retry-after': '1' } : undefined);
         sendError(res, e.status, e.message === '' && e.status === 404 ? [] : [e.message, ...e.details], headers);
         return;
       }

@@ -49,3 +49,4 @@ onUnseal('cubbyhole-cleanup', async (core) => {
 import '../core/leases/register.js';
 import '../core/audit/register.js';
 import '../core/metrics/register.js';
+import '../core/quotas/register.js';

@@ -173,3 +173,32 @@ test('socket (tcp) and syslog devices deliver entries', async () => {
     udp.close();
   }
 });
+
+test('PKI: an issued serial is in the audit response entry, HMAC\'d by default as Vault does, in clear once the mount says so', async () => {
+  const file = join(dir, 'pki.log');
+  await enable('pki-log', 'file', { file_path: file });
+  try {
+    assert.equal((await c.api('POST', 'sys/mounts/pki', { type: 'pki' })).status, 204);
+    let r = await c.api('POST', 'pki/root/generate/internal', { common_name: 'Audit Root', key_type: 'ec', key_bits: 256, ttl: '24h' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    r = await c.api('POST', 'pki/roles/web', { allow_any_name: true, key_type: 'ec', key_bits: 256, max_ttl: '1h' });
+    assert.ok(r.status < 300, JSON.stringify(r.body));
+    const issue = async () => {
+      const x = await c.api('POST', 'pki/issue/web', { common_name: 'app.example.com', ttl: '10m' });
+      assert.equal(x.status, 200, JSON.stringify(x.body));
+      return x.body.data.serial_number as string;
+    };
+    const entryFor = (serialField: string) => lines(file).find((e) => e.type === 'response' && e.request?.path === 'pki/issue/web' && e.response?.data?.serial_number === serialField);
+    const serial = await issue();
+    const hashed = (await c.api('PUT', 'sys/audit-hash/pki-log', { input: serial })).body.data.hash;
+    assert.ok(entryFor(hashed), 'serial_number is HMAC\'d by default');
+    assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(serial));
+    assert.equal((await c.api('POST', 'sys/mounts/pki/tune', { audit_non_hmac_response_keys: ['serial_number'] })).status, 204);
+    const clear = await issue();
+    const e = entryFor(clear);
+    assert.ok(e, 'serial_number in clear after tuning audit_non_hmac_response_keys');
+    assert.match(e.response.data.private_key, /^hmac-sha256:/, 'the private key never is');
+  } finally {
+    await c.api('DELETE', 'sys/audit/pki-log');
+  }
+});
