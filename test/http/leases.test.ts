@@ -200,3 +200,42 @@ test('disabling a mount revokes its leases first; sudo guards prefix operations'
     assert.equal((await c.api(method, path, undefined, t.body.auth.client_token)).status, 403, path);
   }
 });
+
+test('login tokens get leases under the login path; revoking the auth mount\'s prefix revokes them', async () => {
+  assert.equal((await c.api('POST', 'sys/auth/up', { type: 'userpass' })).status, 204);
+  assert.equal((await c.api('POST', 'auth/up/users/alice', { password: 'pw', token_ttl: '1h' })).status, 204);
+  const login = await c.api('POST', 'auth/up/login/alice', { password: 'pw' }, '');
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  const tok = login.body.auth.client_token;
+  const r = await c.api('LIST', 'sys/leases/lookup/auth/up/login/alice/');
+  assert.deepEqual(r.body.data.keys, [c.core.tokens.hash(tok)]);
+  assert.equal((await c.api('PUT', 'sys/leases/revoke-prefix/auth/up/')).status, 204);
+  assert.equal(await c.core.tokens.lookup(tok), undefined);
+  // Disabling an auth mount takes its tokens with it.
+  const again = await c.api('POST', 'auth/up/login/alice', { password: 'pw' }, '');
+  assert.equal((await c.api('DELETE', 'sys/auth/up')).status, 204);
+  assert.equal(await c.core.tokens.lookup(again.body.auth.client_token), undefined);
+});
+
+test('tidy re-indexes a lease whose expiry index went missing and drops index keys that point at nothing', async () => {
+  await role('tidy', { ttl: '1h' });
+  const s = await creds('tidy');
+  const m = manager();
+  const le = (await m.store.load(s.lease_id))!;
+  const { LeaseStore } = await import('../../src/core/leases/lease-store.js');
+  await m.store.deleteKeys([LeaseStore.expKey(s.lease_id, le.expire_time)]);
+  // Dangling index keys, as a crash between non-transactional writes could leave.
+  const { LogicalView } = await import('../../src/framework/logical.js');
+  const view = new LogicalView(c.core.barrier, 'sys/expire/');
+  await view.put(LeaseStore.expKey('lt/creds/tidy/ghost', Date.now() + 60_000), new Uint8Array());
+  await view.put(LeaseStore.tokenKey('ab12', 'lt/creds/tidy/ghost2'), new Uint8Array());
+  const before = (await m.store.scanIndex()).map((x) => x.id);
+  assert.ok(!before.includes(s.lease_id) && before.includes('lt/creds/tidy/ghost'));
+  const r = await c.api('PUT', 'sys/leases/tidy');
+  assert.equal(r.status, 202);
+  assert.match(r.body.warnings[0], /Tidy operation successfully started/);
+  await waitFor('tidy', async () => {
+    const ids = (await m.store.scanIndex()).map((x) => x.id);
+    return ids.includes(s.lease_id) && !ids.includes('lt/creds/tidy/ghost') && !(await m.store.tokenIndex()).some(([, id]) => id === 'lt/creds/tidy/ghost2');
+  });
+});

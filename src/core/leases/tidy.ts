@@ -17,6 +17,8 @@ export interface TidyReport {
 export async function tidyLeases(core: Core, m: LeaseManager): Promise<TidyReport> {
   const report: TidyReport = { revoked: 0, dropped: 0, reindexed: 0, danglingIndexKeys: 0 };
   const ids = new Set(await m.store.idsUnder(''));
+  const index = await m.store.scanIndex();
+  const indexed = new Set(index.map((x) => x.id));
   for (const id of ids) {
     const le = await m.store.load(id);
     if (!le) continue;
@@ -31,13 +33,13 @@ export async function tidyLeases(core: Core, m: LeaseManager): Promise<TidyRepor
       await m.revokeNow(id).then(() => { report.revoked++; }, (e: Error) => core.logger.warn({ lease_id: id, err: e.message }, 'tidy: revocation failed'));
       continue;
     }
-    if (!m.isTracked(id)) {
+    if (!indexed.has(id) || !m.isTracked(id)) {
       await m.adopt(le);
       report.reindexed++;
     }
   }
   const dangling: string[] = [];
-  for (const { id, expireTime } of await m.store.scanIndex()) {
+  for (const { id, expireTime } of index) {
     if (ids.has(id)) continue;
     dangling.push(LeaseStore.expKey(id, expireTime));
     await m.forget(id);

@@ -36,7 +36,7 @@ function installGauges(core: Core, observer: RequestMetrics): void {
 
 onUnseal('metrics', async (core) => {
   if (core.services.observer instanceof RequestMetrics) return;
-  const observer = new RequestMetrics(metricsFor(core));
+  const observer = new RequestMetrics(metricsFor(core), core.logger.child({ component: 'http' }));
   core.services.observer = observer;
   installGauges(core, observer);
 });

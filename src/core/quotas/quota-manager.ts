@@ -175,7 +175,9 @@ export class QuotaManager implements QuotaService {
       headers = this.config.enable_rate_limit_response_headers ? rateHeaders : undefined;
       if (!r.allowed) {
         metricsFor(this.core).incr('vault.quota.rate_limit.violation', 1, { name: rl.name });
-        throw new QuotaError(`request path "${req.fullPath}": rate limit quota exceeded`, { ...headers, 'retry-after': String(r.resetSec) });
+        const err = new QuotaError(`request path "${req.fullPath}": rate limit quota exceeded`, { ...headers, 'retry-after': String(r.resetSec) });
+        if (this.config.enable_rate_limit_audit_logging) await this.core.services.audit?.logRequest(req, undefined, err).catch(() => undefined);
+        throw err;
       }
     }
     // Revocations and listings stay possible at the limit: they are how clients get back under it.
