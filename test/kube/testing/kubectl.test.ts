@@ -13,7 +13,8 @@ import { serviceAccountSubject, startKubeTestServer, type KubeTestServer } from 
 
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const available = spawnSync(KUBECTL, ['version', '--client'], { encoding: 'utf8' }).status === 0;
-const skip = available ? false : `kubectl not found (install Debian's kubernetes-client package)`;
+// CI installs the tool (.ci/run), so there a missing tool fails the test instead of skipping it.
+const skip = process.env.CI ? false : available ? false : `kubectl not found (install Debian's kubernetes-client package)`;
 
 let server: KubeTestServer;
 let dir: string;
