@@ -1,16 +1,21 @@
 /**
  * The embedded default storage: one SQLite file in WAL mode with synchronous=FULL, so a
  * write acknowledged to a client has reached the disk (the WAL is fsynced on each commit).
- * Statements are prepared once; better-sqlite3 is synchronous, so every method completes
- * its write before its promise resolves and concurrent callers are naturally serialized.
+ *
+ * Reads run synchronously on this thread through their own connection: WAL lets a reader
+ * proceed while a writer commits, and a read started after a write's promise resolved sees
+ * that write. Writes go to a worker thread that owns the write connection and group-commits
+ * whatever queued up while its previous commit was running (sqlite-writer.ts), so fsync
+ * never blocks the event loop and N concurrent writers cost far fewer than N fsyncs.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { checkOps, childOf } from './ops.js';
+import type { WireOp } from './sqlite-group.js';
+import { isInMemory, openConnection } from './sqlite-schema.js';
+import { InlineWriter, WorkerWriter, type Writer, type WriterSettings, type WriterStats } from './sqlite-writer.js';
 import type { Storage, StorageOp } from './storage.js';
-
-const asBuffer = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
 /**
  * The smallest string greater than every string that starts with `prefix`, in code point
@@ -30,45 +35,52 @@ export function prefixEnd(prefix: string): string | undefined {
   return undefined;
 }
 
+/** Validated ops as the writer takes them, each value copied into memory of its own. */
+function toWire(ops: readonly StorageOp[]): WireOp[] {
+  checkOps(ops);
+  // new Uint8Array(v) copies into a fresh ArrayBuffer (Buffer#slice would not): the caller may
+  // reuse its buffer as soon as we return, and the copy can be handed to the writer thread.
+  return ops.map((o) => [o.key, o.op === 'put' ? new Uint8Array(o.value) : null]);
+}
+
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
+  private readonly writer: Writer;
   private readonly getStmt: Database.Statement<[string], Buffer>;
-  private readonly putStmt: Database.Statement<[string, Buffer]>;
-  private readonly delStmt: Database.Statement<[string]>;
   private readonly rangeStmt: Database.Statement<[string, string], string>;
   private readonly tailStmt: Database.Statement<[string], string>;
-  private readonly applyTx: (ops: StorageOp[]) => void;
+  private closing: Promise<void> | undefined;
 
   constructor(readonly path: string) {
     let db: Database.Database | undefined;
+    const inMemory = isInMemory(path);
     try {
-      const inMemory = path === ':memory:' || path === '';
-      const created = !inMemory && !existsSync(path);
-      if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      db = new Database(path);
-      // Only ciphertext lives here, but it is nobody else's business; SQLite gives the
-      // -wal and -shm files the main file's mode.
-      if (created) chmodSync(path, 0o600);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('busy_timeout = 5000');
-      db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID');
+      if (!inMemory) {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        // Only ciphertext lives here, but it is nobody else's business. An empty file is a
+        // new database to SQLite, and its -wal and -shm files take the main file's mode.
+        if (!existsSync(path)) {
+          writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
+          chmodSync(path, 0o600);
+        }
+      }
+      db = openConnection(path);
     } catch (e) {
       db?.close();
       throw new Error(`storage "sqlite": cannot open "${path}": ${(e as Error).message}`);
     }
     this.db = db;
     this.getStmt = db.prepare<[string], Buffer>('SELECT value FROM kv WHERE key = ?').pluck();
-    this.putStmt = db.prepare<[string, Buffer]>('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-    this.delStmt = db.prepare<[string]>('DELETE FROM kv WHERE key = ?');
     this.rangeStmt = db.prepare<[string, string], string>('SELECT key FROM kv WHERE key >= ? AND key < ? ORDER BY key').pluck();
     this.tailStmt = db.prepare<[string], string>('SELECT key FROM kv WHERE key >= ? ORDER BY key').pluck();
-    this.applyTx = db.transaction((ops: StorageOp[]) => {
-      for (const op of ops) {
-        if (op.op === 'put') this.putStmt.run(op.key, asBuffer(op.value));
-        else this.delStmt.run(op.key);
-      }
-    });
+    if (inMemory) {
+      // A ":memory:" database lives in this connection alone: no other thread can write it.
+      this.writer = new InlineWriter(db);
+    } else {
+      // Every write goes through the writer thread; this connection only reads.
+      db.pragma('query_only = ON');
+      this.writer = new WorkerWriter(path);
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -76,13 +88,12 @@ export class SqliteStorage implements Storage {
     return v === undefined ? undefined : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
-    checkOps([{ op: 'put', key, value }]);
-    this.putStmt.run(key, asBuffer(value));
+  put(key: string, value: Uint8Array): Promise<void> {
+    return this.write([{ op: 'put', key, value }]);
   }
 
-  async delete(key: string): Promise<void> {
-    this.delStmt.run(key);
+  delete(key: string): Promise<void> {
+    return this.write([{ op: 'delete', key }]);
   }
 
   /**
@@ -110,12 +121,39 @@ export class SqliteStorage implements Storage {
     return out.sort();
   }
 
-  async transaction(ops: StorageOp[]): Promise<void> {
-    checkOps(ops);
-    this.applyTx(ops);
+  transaction(ops: StorageOp[]): Promise<void> {
+    return this.write(ops);
   }
 
-  async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+  private async write(ops: StorageOp[]): Promise<void> {
+    if (this.closing) throw new Error('storage "sqlite": the storage is closed');
+    const wire = toWire(ops);
+    if (wire.length === 0) return;
+    await this.writer.submit(wire);
+  }
+
+  /** Group-commit counters: how many writes were acknowledged, and how many commits they took. */
+  writeStats(): WriterStats {
+    return this.writer.stats();
+  }
+
+  /** The write connection's journal mode and synchronous level, as SQLite reports them. */
+  writerSettings(): Promise<WriterSettings> {
+    return this.writer.settings();
+  }
+
+  /** Waits for every write already submitted, then stops the writer and closes the file. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.writer.drain();
+      } finally {
+        // The reader goes first, so the writer's connection is the last one open and does the
+        // closing checkpoint on its own thread.
+        if (this.db.open) this.db.close();
+        await this.writer.close();
+      }
+    })();
+    return this.closing;
   }
 }

@@ -14,7 +14,15 @@ const freshPath = () => join(root, `db${++n}`, 'coffer.db');
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString());
 
+/** Makes SQLite itself refuse any write of `key` (a real failure inside the writer's transaction). */
+function poison(path: string, key: string): void {
+  const other = new Database(path);
+  other.exec(`CREATE TRIGGER poison BEFORE INSERT ON kv WHEN NEW.key = '${key}' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+  other.close();
+}
+
 runStorageConformance('sqlite', async () => new SqliteStorage(freshPath()));
+runStorageConformance('sqlite :memory:', async () => new SqliteStorage(':memory:'));
 
 describe('SqliteStorage', () => {
   test('writes survive close and reopen', async () => {
@@ -57,24 +65,90 @@ describe('SqliteStorage', () => {
     assert.equal(statSync(path).mode & 0o777, 0o600);
   });
 
-  test('a mid-transaction failure rolls back every earlier op', async () => {
-    const s = new SqliteStorage(freshPath());
+  test('a failure inside SQLite mid-transaction rolls back every earlier op', async () => {
+    const path = freshPath();
+    const s = new SqliteStorage(path);
     await s.put('rb/keep', bytes('before'));
-    // Passes validation, then throws when the storage reads its bytes: a failure halfway
-    // through the SQL transaction, after the first put has run.
-    const poisoned = new Uint8Array(4);
-    Object.defineProperty(poisoned, 'buffer', { get() { throw new Error('disk on fire'); } });
+    poison(path, 'rb/poison');
+    // The third op fails in the writer's SQL transaction, after the first two have run.
     await assert.rejects(
       s.transaction([
         { op: 'put', key: 'rb/keep', value: bytes('after') },
         { op: 'put', key: 'rb/new', value: bytes('new') },
-        { op: 'put', key: 'rb/poison', value: poisoned },
+        { op: 'put', key: 'rb/poison', value: bytes('x') },
       ]),
-      /disk on fire/,
+      (e: Error & { code?: string }) => e.message === 'disk on fire' && e.code === 'SQLITE_CONSTRAINT_TRIGGER',
     );
     assert.equal(text(await s.get('rb/keep')), 'before');
     assert.equal(await s.get('rb/new'), undefined);
     assert.deepEqual(await s.list('rb/'), ['keep']);
+    await s.close();
+  });
+
+  test('writes of one event-loop turn share a commit; a failing one fails alone', async () => {
+    const path = freshPath();
+    const s = new SqliteStorage(path);
+    poison(path, 'grp/poison');
+    await s.put('grp/warm', bytes('up'));
+    const before = s.writeStats();
+    const good = Array.from({ length: 30 }, (_, i) => s.put(`grp/k${i}`, bytes(`v${i}`)));
+    const bad = s.transaction([{ op: 'put', key: 'grp/half', value: bytes('h') }, { op: 'put', key: 'grp/poison', value: bytes('p') }]);
+    const more = [s.delete('grp/warm'), s.transaction([{ op: 'put', key: 'grp/t1', value: bytes('1') }, { op: 'put', key: 'grp/t2', value: bytes('2') }])];
+    await assert.rejects(bad, /disk on fire/);
+    await Promise.all([...good, ...more]);
+    const after = s.writeStats();
+    assert.equal(after.batches - before.batches, 33);
+    assert.equal(after.commits - before.commits, 1, 'one fsync for the whole turn');
+    for (let i = 0; i < 30; i++) assert.equal(text(await s.get(`grp/k${i}`)), `v${i}`);
+    assert.equal(await s.get('grp/half'), undefined);
+    assert.equal(await s.get('grp/warm'), undefined);
+    assert.deepEqual(await s.list('grp/'), [...Array.from({ length: 30 }, (_, i) => `k${i}`), 't1', 't2'].sort());
+    await s.close();
+  });
+
+  test('the writer commits with WAL and synchronous=FULL', async () => {
+    const s = new SqliteStorage(freshPath());
+    assert.deepEqual(await s.writerSettings(), { journalMode: 'wal', synchronous: 2 });
+    await s.close();
+  });
+
+  test('read-your-writes: a read after a write resolved sees it, under concurrent writers', async () => {
+    const s = new SqliteStorage(freshPath());
+    await Promise.all(Array.from({ length: 50 }, async (_, w) => {
+      for (let i = 0; i < 20; i++) {
+        const value = `w${w}-${i}`;
+        await s.put(`ryw/${w}`, bytes(value));
+        assert.equal(text(await s.get(`ryw/${w}`)), value);
+        if (i % 5 === 4) {
+          await s.delete(`ryw/${w}`);
+          assert.equal(await s.get(`ryw/${w}`), undefined);
+        }
+      }
+    }));
+    const { batches, commits } = s.writeStats();
+    assert.equal(batches, 50 * 24);
+    assert.ok(commits < batches, `expected grouping, got ${commits} commits for ${batches} writes`);
+    await s.close();
+  });
+
+  test('close waits for writes in flight, then refuses new ones', async () => {
+    const path = freshPath();
+    const s = new SqliteStorage(path);
+    const writes = Array.from({ length: 100 }, (_, i) => s.put(`drain/${i}`, bytes(String(i))));
+    const closed = s.close();
+    await assert.rejects(s.put('drain/late', bytes('x')), /closed/);
+    await Promise.all(writes);
+    await closed;
+    const again = new SqliteStorage(path);
+    assert.equal((await again.list('drain/')).length, 100);
+    assert.equal(await again.get('drain/late'), undefined);
+    await again.close();
+  });
+
+  test('":memory:" works without a writer thread', async () => {
+    const s = new SqliteStorage(':memory:');
+    await s.transaction([{ op: 'put', key: 'm/a', value: bytes('1') }, { op: 'put', key: 'm/b', value: bytes('2') }]);
+    assert.deepEqual(await s.list('m/'), ['a', 'b']);
     await s.close();
   });
 
