@@ -64,3 +64,28 @@ test('external groups follow group aliases', async () => {
   r = await c.api('GET', `identity/group/id/${gid}`);
   assert.equal(r.body.data.alias.name, 'devs');
 });
+
+test('issue 3 "done when": a user in group team-a can issue certificates, removed from the group the next request is denied', async () => {
+  let r = await c.api('POST', 'sys/mounts/pki-team', { type: 'pki', config: { max_lease_ttl: '24h' } });
+  assert.equal(r.status, 204);
+  r = await c.api('POST', 'pki-team/root/generate/internal', { common_name: 'team-a CA', key_type: 'ec', key_bits: 256, ttl: '24h' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  r = await c.api('POST', 'pki-team/roles/dev', { allowed_domains: 'team-a.internal', allow_subdomains: true, key_type: 'ec', key_bits: 256, max_ttl: '1h' });
+  assert.equal(r.status, 200, 'Vault answers a role write with the role');
+  await c.api('POST', 'sys/policy/team-a-issuer', { policy: 'path "pki-team/issue/dev" {\n  capabilities = ["update"]\n}\n' });
+  await c.api('POST', 'auth/userpass/users/frank', { password: 'pw' });
+  r = await c.api('POST', 'auth/userpass/login/frank', { password: 'pw' }, '');
+  const token = r.body.auth.client_token;
+  const entityId = r.body.auth.entity_id;
+  r = await c.api('POST', 'identity/group', { name: 'team-a-issuers', policies: ['team-a-issuer'], member_entity_ids: [entityId] });
+  const groupId = r.body.data.id;
+
+  r = await c.api('POST', 'pki-team/issue/dev', { common_name: 'svc.team-a.internal', ttl: '10m' }, token);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.match(r.body.data.certificate, /BEGIN CERTIFICATE/);
+
+  r = await c.api('POST', `identity/group/id/${groupId}`, { member_entity_ids: [] });
+  assert.equal(r.status, 204);
+  r = await c.api('POST', 'pki-team/issue/dev', { common_name: 'svc.team-a.internal', ttl: '10m' }, token);
+  assert.equal(r.status, 403);
+});
