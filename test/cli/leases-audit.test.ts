@@ -66,7 +66,9 @@ test('lease revoke: one lease, by prefix, -force needs -prefix', async () => {
   const b = await certLease('etcd-4');
   r = await run(['lease', 'revoke', '-prefix', 'pki/issue/member/']);
   assert.deepEqual([r.code, r.stdout], [0, 'All revocation operations queued successfully!\n'], r.stderr);
-  for (let i = 0; i < 50 && (await run(['lease', 'lookup', b])).code === 0; i++) await new Promise((res) => setTimeout(res, 20));
+  // Revocation is queued (no -sync): wait for it, for up to five seconds.
+  const gone = async () => (await run(['lease', 'lookup', a])).code === 2 && (await run(['lease', 'lookup', b])).code === 2;
+  for (let i = 0; i < 250 && !(await gone()); i++) await new Promise((res) => setTimeout(res, 20));
   assert.equal((await run(['lease', 'lookup', a])).code, 2);
   assert.equal((await run(['lease', 'lookup', b])).code, 2);
 
