@@ -107,3 +107,34 @@ template {
     assert.equal(await running, 0);
   }
 });
+
+test('a token that reaches its max TTL is replaced by a new login before it expires', { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  const { roleIdFile, secretIdFile } = await setupAppRole(coffer, dir, policies, { token_ttl: '3s', token_max_ttl: '6s', secret_id_num_uses: 0 });
+  const hcl = `
+auto_auth {
+  method "approle" {
+    config = {
+      role_id_file_path = "${roleIdFile}"
+      secret_id_file_path = "${secretIdFile}"
+    }
+  }
+  sink "file" { config = { path = "${dir}/token" } }
+}
+`;
+  const agent = agentFromHCL(hcl, join(dir, 'agent.hcl'), { VAULT_ADDR: coffer.addr });
+  const running = agent.run();
+  try {
+    const first = await waitFor(() => readOr(join(dir, 'token')), 10_000, 'first token');
+    const started = Date.now();
+    const second = await waitFor(() => {
+      const t = readOr(join(dir, 'token'));
+      return t && t !== first ? t : '';
+    }, 15_000, 'a token from a new login');
+    assert.ok(Date.now() - started < 6_000 + 500, 'replaced no later than the max TTL');
+    assert.equal((await coffer.api('GET', 'auth/token/lookup-self', undefined, second)).status, 200);
+  } finally {
+    agent.stop(0);
+    await running;
+  }
+});
