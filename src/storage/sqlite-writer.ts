@@ -54,12 +54,24 @@ const closedError = () => new Error('storage "sqlite": the storage is closed');
  * registers tsx itself.
  */
 function startWorker(path: string): Worker {
+  const options = { workerData: { path }, execArgv: workerExecArgv() };
   const fromSources = new URL(import.meta.url).pathname.endsWith('.ts');
-  if (!fromSources) return new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path } });
+  if (!fromSources) return new Worker(new URL('./sqlite-worker.js', import.meta.url), options);
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./sqlite-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: { path } });
+  return new Worker(boot, { ...options, eval: true });
+}
+
+/** The process's flags, less --input-type (from `node -e`), which a worker refuses to start with. */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--input-type') i++;
+    else if (!argv[i]!.startsWith('--input-type=')) out.push(argv[i]!);
+  }
+  return out;
 }
 
 interface Waiter {
@@ -80,20 +92,21 @@ export class WorkerWriter implements Writer {
   private readonly ready: Promise<WriterSettings>;
   private counts: WriterStats = { batches: 0, commits: 0 };
   private onDrained: (() => void)[] = [];
+  private started = false;
 
   constructor(path: string) {
     this.worker = startWorker(path);
-    // An idle writer must not keep the process alive; one with writes in flight does (ref()
-    // in submit), so a process that ends by itself still sees its writes acknowledged.
-    this.worker.unref();
     let onReady!: (s: WriterSettings) => void;
     let onNotReady!: (e: Error) => void;
     this.ready = new Promise<WriterSettings>((res, rej) => { onReady = res; onNotReady = rej; });
     this.ready.catch(() => undefined);
     this.worker.on('message', (m: FromWorker) => {
       if (m.type === 'done') this.settle(m.results, m.commits);
-      else if (m.type === 'ready') onReady({ journalMode: m.journalMode, synchronous: m.synchronous });
-      else {
+      else if (m.type === 'ready') {
+        this.started = true;
+        onReady({ journalMode: m.journalMode, synchronous: m.synchronous });
+        this.unrefIfIdle();
+      } else {
         const e = new Error(`storage "sqlite": the writer cannot open the database: ${m.error.message}`);
         onNotReady(e);
         this.fail(e);
@@ -148,8 +161,17 @@ export class WorkerWriter implements Writer {
       if (r.error) w.reject(fromWire(r.error));
       else w.resolve();
     }
-    if (this.waiting.size === 0 && !this.closing) this.worker.unref();
+    this.unrefIfIdle();
     this.checkDrained();
+  }
+
+  /**
+   * An idle writer must not keep the process alive; one that is starting or has writes in
+   * flight does (ref() in submit), so a process that ends by itself still gets its writes
+   * acknowledged, and a caller awaiting settings() gets an answer.
+   */
+  private unrefIfIdle(): void {
+    if (this.waiting.size === 0 && !this.closing && this.started) this.worker.unref();
   }
 
   private fail(e: Error): void {

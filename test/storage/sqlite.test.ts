@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,23 @@ describe('SqliteStorage', () => {
     assert.equal((await again.list('drain/')).length, 100);
     assert.equal(await again.get('drain/late'), undefined);
     await again.close();
+  });
+
+  test('a process that never closes ends by itself, after its writes in flight are committed', () => {
+    const path = freshPath();
+    const module = new URL('../../src/storage/sqlite.ts', import.meta.url).href;
+    // No await, no close: the writer thread keeps the process alive only while writes are pending.
+    const script = `import { SqliteStorage } from ${JSON.stringify(module)};
+      const s = new SqliteStorage(process.argv[1]);
+      for (let i = 0; i < 100; i++) s.put('bg/' + i, new TextEncoder().encode('v' + i)).then(() => { if (i === 99) console.log('acked'); });`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, path], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(out.trim(), 'acked');
+    const db = new Database(path, { readonly: true });
+    try {
+      assert.equal(db.prepare("SELECT count(*) FROM kv WHERE key LIKE 'bg/%'").pluck().get(), 100);
+    } finally {
+      db.close();
+    }
   });
 
   test('":memory:" works without a writer thread', async () => {
