@@ -107,7 +107,11 @@ class State {
       case 'with':
         return this.walkIfOrWith(node, dot);
       case 'list':
-        for (const n of node.nodes) await this.walk(dot, n);
+        for (const n of node.nodes) {
+          // Text is most of a template: write it without a round trip through the async walker.
+          if (n.type === 'text') this.out.push(n.text);
+          else await this.walk(dot, n);
+        }
         return;
       case 'range':
         return this.walkRange(node, dot);
@@ -309,14 +313,16 @@ class State {
   private async evalFieldChain(dot: unknown, receiver: unknown, node: AtNode, ident: string[], args: ArgNode[] | undefined, final: Final): Promise<unknown> {
     let iface = false;
     for (let i = 0; i < ident.length - 1; i++) {
-      const r = await this.evalField(dot, ident[i]!, node, undefined, MISSING, receiver, iface);
+      let r = this.evalField(dot, ident[i]!, node, undefined, MISSING, receiver, iface);
+      if (r instanceof Promise) r = await r;
       iface = isMap(receiver) || Array.isArray(receiver);
       receiver = r;
     }
     return this.evalField(dot, ident[ident.length - 1]!, node, args, final, receiver, iface);
   }
 
-  private async evalField(dot: unknown, name: string, node: AtNode, args: ArgNode[] | undefined, final: Final, receiver: unknown, iface: boolean): Promise<unknown> {
+  /** Synchronous except for a struct method call, which returns a promise. */
+  private evalField(dot: unknown, name: string, node: AtNode, args: ArgNode[] | undefined, final: Final, receiver: unknown, iface: boolean): unknown {
     if (receiver === undefined) {
       if (this.env.missingKey === 'error') this.errorf(`nil data; no entry for key "${name}"`);
       return undefined;
@@ -382,7 +388,10 @@ class State {
     }
     const argv: unknown[] = [];
     const typeAt = (i: number): ParamType => (i < fun.params.length ? fun.params[i]! : fun.variadic!);
-    for (let i = 0; i < args.length; i++) argv.push(await this.evalArg(dot, typeAt(i), args[i]!));
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      argv.push(a.type === 'string' && (typeAt(i) === 'string' || typeAt(i) === 'any' || typeAt(i) === 'value') ? a.text : await this.evalArg(dot, typeAt(i), a));
+    }
     if (final !== MISSING) argv.push(this.validateType(final, typeAt(numIn - 1)));
     let result: unknown;
     try {
