@@ -112,6 +112,8 @@ export interface Auth {
   clientToken?: string;
   accessor?: string;
   entityId?: string;
+  /** Whether the token has no parent (logins always create orphans). */
+  orphan?: boolean;
   leaseOptions?: { ttl: number; maxTTL: number; renewable: boolean };
 }
 

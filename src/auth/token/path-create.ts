@@ -60,7 +60,7 @@ export function tokenAuthResponse(t: TokenEntry, identityPolicies?: string[]): R
     auth: {
       clientToken: t.id, accessor: t.accessor, policies: t.policies, tokenPolicies: t.policies,
       identityPolicies, metadata: t.meta ?? undefined, entityId: t.entity_id,
-      tokenType: t.type, numUses: Math.max(0, t.num_uses),
+      tokenType: t.type, numUses: Math.max(0, t.num_uses), orphan: t.parent === '',
       leaseOptions: { ttl: t.ttl, maxTTL: t.explicit_max_ttl, renewable: t.renewable },
     },
   };

@@ -6,7 +6,8 @@
 import { Backend, type BackendContext, type MountInfo } from '../../framework/backend.js';
 import { LogicalView } from '../../framework/logical.js';
 import { badRequest, CofferError } from '../../lib/errors.js';
-import { randomBase62, uuid } from '../../lib/ids.js';
+import { randomBytes } from 'node:crypto';
+import { uuid } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../storage/storage.js';
 import { lookupType } from '../registry.js';
@@ -74,7 +75,7 @@ export class MountManager {
   private newEntry(table: TableName, path: string, type: string, description: string, config: Partial<MountConfig>, options: Record<string, string>): MountEntry {
     return {
       path, type, description, uuid: uuid(),
-      accessor: `${accessorPrefix(table, type)}_${randomBase62(8).toLowerCase()}`,
+      accessor: `${accessorPrefix(table, type)}_${randomBytes(4).toString('hex')}`,
       config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false, ...config },
       options, local: false, seal_wrap: false, external_entropy_access: false, plugin_version: '',
       created_at: Date.now(),

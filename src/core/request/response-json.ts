@@ -13,7 +13,7 @@ export function authJSON(a: Auth): Record<string, unknown> {
     renewable: a.leaseOptions?.renewable ?? a.renewable ?? false,
     entity_id: a.entityId ?? '',
     token_type: a.tokenType === 'batch' ? 'batch' : 'service',
-    orphan: true,
+    orphan: a.orphan ?? true,
     mfa_requirement: null,
     num_uses: a.numUses ?? 0,
   };
