@@ -30,16 +30,23 @@ export interface LifetimeInput {
 
 export type LifetimeResult = { reason: 'done' } | { reason: 'stopped' } | { reason: 'error'; error: unknown };
 
+const MAX_TIMER = 2 ** 31 - 1; // setTimeout's limit (~24.8 days); a KV v1 lease is 32 days
+
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const t = setTimeout(done, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    const end = Date.now() + Math.max(0, ms);
+    let t: NodeJS.Timeout;
+    const arm = () => {
+      t = setTimeout(() => (Date.now() >= end - 1 ? done() : arm()), Math.min(Math.max(0, end - Date.now()), MAX_TIMER));
+    };
     function done() {
       clearTimeout(t);
       signal.removeEventListener('abort', done);
       resolve();
     }
     signal.addEventListener('abort', done, { once: true });
+    arm();
   });
 }
 
