@@ -119,9 +119,10 @@ test('file reads within the sandbox only', async () => {
   await assert.rejects(render(`{{ file "${dir}/missing" }}`), /error calling file/);
 });
 
-test('toYAML sorts keys and writes multi-line strings as blocks', async () => {
-  const data = { b: [1, 'x'], a: { z: true, y: null }, pem: 'line1\nline2' };
-  assert.equal(await render('{{ toYAML . }}', {}, data), 'a:\n  y: null\n  z: true\nb:\n- 1\n- x\npem: |-\n  line1\n  line2');
+test('toYAML sorts keys, writes multi-line strings as blocks, quotes YAML 1.1 booleans', async () => {
+  const data = { b: [1, 'x'], a: { z: true, w: null }, pem: 'line1\nline2', flag: 'yes' };
+  // YAML 1.1 as go-yaml v2 writes it: "yes" stays a quoted string.
+  assert.equal(await render('{{ toYAML . }}', {}, data), 'a:\n  w: null\n  z: true\nb:\n- 1\n- x\nflag: "yes"\npem: |-\n  line1\n  line2');
   assert.equal(await render('{{ with parseYAML "a: 1\\nb: [x, y]" }}{{ .a }} {{ index .b 1 }}{{ end }}'), '1 y');
 });
 

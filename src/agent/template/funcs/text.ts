@@ -241,7 +241,7 @@ export function textFuncs(): Record<string, GoFunc> {
     parseYAML: goFunc(['string'], (s: string) => {
       if (s === '') return {};
       try {
-        return yamlToGo(YAML.parse(s, { mapAsMap: false, merge: true }));
+        return yamlToGo(YAML.parse(s, { mapAsMap: false, merge: true, schema: 'yaml-1.1' }));
       } catch (e) {
         throw new Error(`yaml: ${(e as Error).message.split('\n')[0]}`);
       }
@@ -257,7 +257,7 @@ export function textFuncs(): Record<string, GoFunc> {
     toUnescapedJSON: goFunc(['any'], (v: unknown) => marshalGoJSON(v, { escapeHTML: false })),
     toUnescapedJSONPretty: goFunc(['any'], (v: unknown) => marshalGoJSON(v, { indent: '  ', escapeHTML: false })),
     toYAML: goFunc(['any'], (v: unknown) =>
-      YAML.stringify(toYAMLValue(v), { indentSeq: false, lineWidth: 0, singleQuote: false, sortMapEntries: true }).trim()),
+      YAML.stringify(toYAMLValue(v), { indentSeq: false, lineWidth: 0, singleQuote: false, sortMapEntries: true, schema: 'yaml-1.1' }).trim()),
     sha256Hex: goFunc(['string'], (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')),
     md5sum: goFunc(['string'], (s: string) => createHash('md5').update(s, 'utf8').digest('hex')),
     hmacSHA256Hex: goFunc(['string', 'string'], (msg: string, key: string) => createHmac('sha256', key).update(msg, 'utf8').digest('hex')),
