@@ -123,7 +123,7 @@ test('toYAML sorts keys, writes multi-line strings as blocks, quotes YAML 1.1 bo
   const data = { b: [1, 'x'], a: { z: true, w: null }, pem: 'line1\nline2', flag: 'yes' };
   // YAML 1.1 as go-yaml v2 writes it: "yes" stays a quoted string.
   assert.equal(await render('{{ toYAML . }}', {}, data), 'a:\n  w: null\n  z: true\nb:\n- 1\n- x\nflag: "yes"\npem: |-\n  line1\n  line2');
-  assert.equal(await render('{{ with parseYAML "a: 1\\nb: [x, y]" }}{{ .a }} {{ index .b 1 }}{{ end }}'), '1 y');
+  assert.equal(await render('{{ with parseYAML "a: 1\\nb: [x, z, yes]" }}{{ .a }} {{ index .b 1 }} {{ index .b 2 }}{{ end }}'), '1 z true');
 });
 
 test('collections: contains, in, containsAny, splitToMap, explodeMap, mergeMap, indent, loop', async () => {
