@@ -104,7 +104,9 @@ export class AuthHandler {
     }
     const client = creds.viaClientCert && this.o.certClient ? this.o.certClient() : this.o.client;
     const wrap = this.o.config.wrapTTL ? `${this.o.config.wrapTTL}s` : null;
-    const res = await client.request('PUT', creds.path, { body: creds.body, token: null, wrapTTL: wrap });
+    // The method's namespace applies to the login only (Vault's auto_auth.method.namespace).
+    const headers = this.o.config.namespace ? { 'X-Vault-Namespace': this.o.config.namespace } : undefined;
+    const res = await client.request('PUT', creds.path, { body: creds.body, token: null, wrapTTL: wrap, headers });
     if (res.status >= 400) throw toApiError(res);
     if (wrap) {
       const w = res.body?.wrap_info;
