@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import type { TemplateConfig } from './config.js';
 import { renderToFile } from './render-file.js';
 import { runCommand } from './run-command.js';
+import { lookupId } from './template/funcs/files.js';
 import { parseConsulTemplate } from './template/funcs/index.js';
 import type { TemplateDataSource } from './template/funcs/vault.js';
 import type { Template } from './template/template.js';
@@ -153,7 +154,9 @@ export class TemplateRunner {
     if (s.cfg.destination) {
       try {
         changed = await renderToFile({
-          path: s.cfg.destination, contents, perms: s.cfg.perms, createDestDirs: s.cfg.createDestDirs, backup: s.cfg.backup, uid: s.cfg.uid, gid: s.cfg.gid,
+          path: s.cfg.destination, contents, perms: s.cfg.perms, createDestDirs: s.cfg.createDestDirs, backup: s.cfg.backup,
+          uid: s.cfg.uid ?? (s.cfg.user ? lookupId('user', s.cfg.user) : undefined),
+          gid: s.cfg.gid ?? (s.cfg.group ? lookupId('group', s.cfg.group) : undefined),
         });
       } catch (e) {
         this.o.logger.error({ template: s.cfg.destination }, `template: ${(e as Error).message}`);

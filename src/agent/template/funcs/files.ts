@@ -38,7 +38,7 @@ async function resolveSandboxed(sandbox: string | undefined, path: string): Prom
 }
 
 /** Owner or group by name or numeric id; "" keeps the current one. */
-function lookupId(kind: 'user' | 'group', name: string): number {
+export function lookupId(kind: 'user' | 'group', name: string): number {
   if (/^\d+$/.test(name)) return Number(name);
   try {
     const out = execFileSync('getent', [kind === 'user' ? 'passwd' : 'group', name], { encoding: 'utf8' });
