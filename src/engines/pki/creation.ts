@@ -87,6 +87,17 @@ export function parsePolicies(stored: string[]): PolicyInfo[] {
   });
 }
 
+/** Usages and policies depend only on the role: worked out once per stored role object. */
+const derivedCache = new WeakMap<IssueRole, { keyUsage: number; extKeyUsage: string[]; policies: PolicyInfo[] }>();
+function derived(role: IssueRole) {
+  let d = derivedCache.get(role);
+  if (!d) {
+    d = { keyUsage: keyUsageBits(role.key_usage), extKeyUsage: extKeyUsageOids(role), policies: parsePolicies(role.policy_identifiers) };
+    derivedCache.set(role, d);
+  }
+  return d;
+}
+
 function nameRules(role: IssueRole, c: CreationContext): NameRules {
   return { ...role, allowed_domains: c.allowedDomains };
 }
@@ -206,9 +217,7 @@ export function buildCreation(role: IssueRole, data: FieldData, c: CreationConte
   return {
     subject,
     sans: { dnsNames: dedup(dnsNames), emails: dedup(emails), ips, uris, otherNames },
-    keyUsage: keyUsageBits(role.key_usage),
-    extKeyUsage: extKeyUsageOids(role),
-    policies: parsePolicies(role.policy_identifiers),
+    ...derived(role),
     warnings,
   };
 }

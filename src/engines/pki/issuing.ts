@@ -8,7 +8,7 @@ import { badRequest, CofferError } from '../../lib/errors.js';
 import type { Creation } from './creation.js';
 import type { LoadedIssuer, PkiStore } from './store.js';
 import { createCertificate, type AiaUrls } from './x509/cert-builder.js';
-import { keyIdOf, privateKeyDer, privateKeyPem, type Signer } from './x509/keys.js';
+import { keyIdOf, type Signer } from './x509/keys.js';
 import { encodeName } from './x509/name.js';
 import { certPem, decodePem } from './x509/pem.js';
 import { parseCertificate, serialToColon, type Extension } from './x509/parse.js';
@@ -109,34 +109,28 @@ export function chainFor(issuer: LoadedIssuer, removeRoots = false): string[] {
 
 const b64 = (pem: string) => decodePem(pem)[0]!.der.toString('base64');
 
-/** Vault's response data for issue/sign (format handling, chain, private key forms). */
+/** Vault's response data for issue/sign (format handling, chain, private key already in its response form). */
 export function issuedData(opts: {
   der: Buffer; serial: string; issuer: LoadedIssuer; format: Format; removeRoots: boolean;
-  key?: KeyObject; privateKeyFormat?: string;
+  key?: { type: string; encoded: string | Buffer };
 }): Record<string, unknown> {
-  const { der, issuer, format } = opts;
+  const { der, issuer, format, key } = opts;
   const chain = chainFor(issuer, opts.removeRoots);
-  const certificate = certPem(der);
-  const keyFormat = opts.privateKeyFormat === 'pkcs8' ? 'pkcs8' : 'der';
   const out: Record<string, unknown> = { serial_number: opts.serial };
   if (format === 'der') {
     out.certificate = der.toString('base64');
     out.issuing_ca = b64(issuer.entry.certificate);
     if (chain.length) out.ca_chain = chain.map(b64);
-    if (opts.key) {
-      out.private_key = privateKeyDer(opts.key, keyFormat).toString('base64');
-      out.private_key_type = keyTypeName(opts.key);
-    }
+    if (key) out.private_key = Buffer.from(key.encoded).toString('base64');
   } else {
-    const keyPem = opts.key ? privateKeyPem(opts.key, keyFormat) : undefined;
+    const certificate = certPem(der);
+    const keyPem = key ? String(key.encoded) : undefined;
     out.certificate = format === 'pem_bundle' ? [keyPem, certificate, ...chain].filter(Boolean).join('\n') : certificate;
     out.issuing_ca = issuer.entry.certificate;
     if (chain.length) out.ca_chain = chain;
-    if (keyPem) {
-      out.private_key = keyPem;
-      out.private_key_type = keyTypeName(opts.key!);
-    }
+    if (keyPem) out.private_key = keyPem;
   }
+  if (key) out.private_key_type = key.type;
   return out;
 }
 

@@ -16,7 +16,7 @@ import { computeNotAfter, computeNotBefore } from './ttl.js';
 import type { RoleEntry } from './types.js';
 import { resolveTemplates } from './validation/identity-template.js';
 import { OID } from './x509/oids.js';
-import { defaultKeyBits, generateKey, keyTypeLengthError, signatureBitsFor, spkiDer, type KeyType } from './x509/keys.js';
+import { defaultKeyBits, generateEncodedKey, keyTypeLengthError, privateKeyForm, signatureBitsFor, type KeyType } from './x509/keys.js';
 import type { ParsedCSR } from './x509/parse.js';
 
 type Mode = 'issue' | 'sign' | 'verbatim';
@@ -54,10 +54,13 @@ function verbatimRole(d: FieldData, role: RoleEntry | undefined): IssueRole {
 }
 
 export async function issueLeaf(env: PkiEnv, req: Request, d: FieldData, mode: Mode, roleIn: IssueRole, issuerRef: string): Promise<Response> {
-  const role: IssueRole = { ...roleIn };
+  // The stored role object is kept as is (its derived values are cached by identity); only
+  // key_type "any" needs a copy to fill in the request's key type.
+  let role: IssueRole = roleIn;
   const warnings: string[] = [];
   if (mode === 'issue') {
     if (role.key_type === 'any') {
+      role = { ...roleIn };
       if (!d.has('key_type')) throw badRequest('role key type "any" not allowed for issuing certificates without providing key_type and/or key_bits request parameters');
       role.key_type = d.str('key_type');
       role.key_bits = defaultKeyBits(role.key_type, d.has('key_bits') ? d.int('key_bits') : 0);
@@ -99,17 +102,20 @@ export async function issueLeaf(env: PkiEnv, req: Request, d: FieldData, mode: M
     if (csr.hasBasicConstraints && !role.basic_constraints_valid_for_non_ca) warnings.push('specified CSR contained a Basic Constraints extension that was ignored during issuance');
     if (mode === 'verbatim') extra = csr.extensions.filter((e) => e.oid !== OID.basicConstraints && e.oid !== OID.subjectAltName);
   }
-  const key = mode === 'issue' ? await generateKey(role.key_type as KeyType, role.key_bits) : undefined;
+  const keyType = role.key_type as KeyType;
+  const key = mode === 'issue'
+    ? await generateEncodedKey(keyType, role.key_bits, privateKeyForm(keyType, d.str('private_key_format') === 'pkcs8', format === 'der' ? 'der' : 'pem'))
+    : undefined;
   const { der, serial } = await signCertificate({
     creation, subjectDer: mode === 'verbatim' ? csr!.subject.der : undefined,
-    spki: key ? spkiDer(key) : csr!.spki, notBefore, notAfter, isCA: false,
+    spki: key ? key.spki : csr!.spki, notBefore, notAfter, isCA: false,
     basicConstraintsForNonCA: role.basic_constraints_valid_for_non_ca, aia: await aiaFor(env.store, issuer.entry), extra,
     issuer, signatureBits: role.signature_bits, usePss: role.use_pss,
   });
   if (!role.no_store) await env.store.putCert(serial, der);
   env.ctx.logger.info({ serial_number: serial, issuer_id: issuer.entry.id, path: req.path }, 'pki: certificate issued');
 
-  const data = issuedData({ der, serial, issuer, format, removeRoots: d.bool('remove_roots_from_chain'), key, privateKeyFormat: d.str('private_key_format') });
+  const data = issuedData({ der, serial, issuer, format, removeRoots: d.bool('remove_roots_from_chain'), key: key && { type: keyType, encoded: key.privateKey } });
   data.expiration = Math.floor(notAfter / 1000);
   if (csr) {
     if (role.use_csr_common_name && d.str('common_name')) warnings.push('the common_name field was provided but the role is set with "use_csr_common_name" set to true');

@@ -18,6 +18,20 @@ export class IdnaError extends Error {}
  */
 export function toASCII(name: string): string {
   if (name === '') throw new IdnaError('idna: invalid label ""');
+  // Fast path for plain ASCII (almost every name): one scan for empty and over-long labels.
+  if (/^[\x00-\x7f]*$/.test(name)) {
+    const end = name.endsWith('.') && name.length > 1 ? name.length - 1 : name.length;
+    let start = 0;
+    for (let i = 0; i <= end; i++) {
+      if (i === end || name.charCodeAt(i) === 46) {
+        if (i === start) throw new IdnaError(`idna: invalid label ${JSON.stringify(name)}`);
+        if (i - start > 63) throw new IdnaError(`idna: invalid label ${JSON.stringify(name.slice(start, i))}`);
+        start = i + 1;
+      }
+    }
+    if (name.length > 253) throw new IdnaError(`idna: invalid label ${JSON.stringify(name)}`);
+    return name;
+  }
   let labels = name.split('.');
   const trailingDot = labels.length > 1 && labels[labels.length - 1] === '';
   if (trailingDot) labels = labels.slice(0, -1);

@@ -52,6 +52,21 @@ export interface CertTemplate {
 const ext = (id: string, critical: boolean, value: Buffer): Buffer =>
   critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
 
+/**
+ * Extensions that repeat from one certificate to the next (a role's usages and policies, an
+ * issuer's key id and URLs) are encoded once and reused: issuing is the hot path.
+ */
+const memo = new Map<string, Buffer>();
+function memoExt(key: string, build: () => Buffer): Buffer {
+  let v = memo.get(key);
+  if (!v) {
+    if (memo.size > 2000) memo.clear();
+    v = build();
+    memo.set(key, v);
+  }
+  return v;
+}
+
 export function ipBytes(ip: string): Buffer {
   const v = isIP(ip);
   if (v === 4) return Buffer.from(ip.split('.').map(Number));
@@ -102,35 +117,35 @@ function policiesExt(policies: PolicyInfo[]): Buffer {
 export function buildExtensions(t: CertTemplate): Buffer[] {
   const overridden = new Set((t.extra ?? []).map((e) => e.oid));
   const exts: Buffer[] = [];
-  const push = (id: string, critical: boolean, value: Buffer) => { if (!overridden.has(id)) exts.push(ext(id, critical, value)); };
-  if (t.keyUsage) push(OID.keyUsage, true, namedBits(t.keyUsage));
-  if (t.extKeyUsage.length) push(OID.extKeyUsage, false, seq(...t.extKeyUsage.map(oid)));
+  const push = (id: string, e: Buffer) => { if (!overridden.has(id)) exts.push(e); };
+  if (t.keyUsage) push(OID.keyUsage, memoExt(`ku:${t.keyUsage}`, () => ext(OID.keyUsage, true, namedBits(t.keyUsage))));
+  if (t.extKeyUsage.length) push(OID.extKeyUsage, memoExt(`eku:${t.extKeyUsage.join()}`, () => ext(OID.extKeyUsage, false, seq(...t.extKeyUsage.map(oid)))));
   if (t.isCA) {
     const pathLen = t.maxPathLen ?? -1;
-    push(OID.basicConstraints, true, pathLen >= 0 ? seq(bool(true), int(pathLen)) : seq(bool(true)));
+    push(OID.basicConstraints, ext(OID.basicConstraints, true, pathLen >= 0 ? seq(bool(true), int(pathLen)) : seq(bool(true))));
   } else if (t.basicConstraintsForNonCA) {
-    push(OID.basicConstraints, true, seq());
+    push(OID.basicConstraints, ext(OID.basicConstraints, true, seq()));
   }
-  push(OID.subjectKeyId, false, octets(t.skid));
-  if (t.akid?.length) push(OID.authorityKeyId, false, seq(implicitPrim(0, t.akid)));
+  push(OID.subjectKeyId, ext(OID.subjectKeyId, false, octets(t.skid)));
+  if (t.akid?.length) push(OID.authorityKeyId, memoExt(`akid:${t.akid.toString('hex')}`, () => ext(OID.authorityKeyId, false, seq(implicitPrim(0, t.akid!)))));
   const aia = t.aia;
   if (aia && (aia.ocspServers.length || aia.issuingCertificates.length)) {
-    push(OID.authorityInfoAccess, false, seq(
+    push(OID.authorityInfoAccess, memoExt(`aia:${JSON.stringify([aia.ocspServers, aia.issuingCertificates])}`, () => ext(OID.authorityInfoAccess, false, seq(
       ...aia.ocspServers.map((u) => seq(oid(OID.aiaOcsp), implicitPrim(6, Buffer.from(u)))),
       ...aia.issuingCertificates.map((u) => seq(oid(OID.aiaCaIssuers), implicitPrim(6, Buffer.from(u)))),
-    ));
+    ))));
   }
-  if (hasSans(t.sans)) push(OID.subjectAltName, t.subjectIsEmpty, encodeSANs(t.sans));
+  if (hasSans(t.sans)) push(OID.subjectAltName, ext(OID.subjectAltName, t.subjectIsEmpty, encodeSANs(t.sans)));
   if (t.permittedDnsDomains?.length) {
     const subtrees = t.permittedDnsDomains.map((d) => seq(implicitPrim(2, Buffer.from(d))));
-    push(OID.nameConstraints, true, seq(implicitCons(0, Buffer.concat(subtrees))));
+    push(OID.nameConstraints, ext(OID.nameConstraints, true, seq(implicitCons(0, Buffer.concat(subtrees)))));
   }
   if (aia?.crlDistributionPoints.length) {
-    push(OID.crlDistributionPoints, false, seq(
+    push(OID.crlDistributionPoints, memoExt(`crldp:${JSON.stringify(aia.crlDistributionPoints)}`, () => ext(OID.crlDistributionPoints, false, seq(
       ...aia.crlDistributionPoints.map((u) => seq(implicitCons(0, implicitCons(0, implicitPrim(6, Buffer.from(u)))))),
-    ));
+    ))));
   }
-  if (t.policies?.length) push(OID.certificatePolicies, false, policiesExt(t.policies));
+  if (t.policies?.length) push(OID.certificatePolicies, memoExt(`pol:${JSON.stringify(t.policies)}`, () => ext(OID.certificatePolicies, false, policiesExt(t.policies!))));
   for (const e of t.extra ?? []) exts.push(ext(e.oid, e.critical, e.value));
   return exts;
 }

@@ -10,22 +10,34 @@ export const TAG = {
   GENERALIZED_TIME: 0x18, BMP: 0x1e, UNIVERSAL: 0x1c, SEQUENCE: 0x30, SET: 0x31,
 } as const;
 
-function lengthBytes(len: number): Buffer {
-  if (len < 0x80) return Buffer.from([len]);
-  const bytes: number[] = [];
-  for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+const headerLength = (len: number): number => (len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : len < 0x1000000 ? 5 : 6);
+
+function writeHeader(out: Buffer, tag: number, len: number): number {
+  out[0] = tag;
+  if (len < 0x80) { out[1] = len; return 2; }
+  const n = headerLength(len) - 2;
+  out[1] = 0x80 | n;
+  for (let i = 0, v = len; i < n; i++, v = Math.floor(v / 256)) out[1 + n - i] = v & 0xff;
+  return 2 + n;
 }
 
-export function tlv(tag: number, value: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from([tag]), lengthBytes(value.length), value]);
+/** One allocation for the header and all parts: most of an issuance's encoding time is here. */
+export function tlvOf(tag: number, parts: readonly Uint8Array[]): Buffer {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = Buffer.allocUnsafe(headerLength(len) + len);
+  let o = writeHeader(out, tag, len);
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }
 
-export const seq = (...items: Uint8Array[]): Buffer => tlv(TAG.SEQUENCE, Buffer.concat(items));
+export const tlv = (tag: number, value: Uint8Array): Buffer => tlvOf(tag, [value]);
+
+export const seq = (...items: Uint8Array[]): Buffer => tlvOf(TAG.SEQUENCE, items);
 
 /** SET OF, with elements sorted by their encodings as DER requires. */
 export const setOf = (...items: Uint8Array[]): Buffer =>
-  tlv(TAG.SET, Buffer.concat([...items].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))));
+  tlvOf(TAG.SET, items.length > 1 ? [...items].sort((a, b) => Buffer.compare(a, b)) : items);
 
 /** [n] EXPLICIT: a constructed context tag around a complete encoding. */
 export const explicit = (n: number, inner: Uint8Array): Buffer => tlv(0xa0 | n, inner);
@@ -36,26 +48,30 @@ export const implicitPrim = (n: number, value: Uint8Array): Buffer => tlv(0x80 |
 /** [n] IMPLICIT over a constructed value (the value is the concatenated contents). */
 export const implicitCons = (n: number, contents: Uint8Array): Buffer => tlv(0xa0 | n, contents);
 
-export const nullValue = (): Buffer => Buffer.from([TAG.NULL, 0]);
-export const bool = (v: boolean): Buffer => Buffer.from([TAG.BOOLEAN, 1, v ? 0xff : 0]);
+const NULL = Buffer.from([TAG.NULL, 0]);
+const TRUE = Buffer.from([TAG.BOOLEAN, 1, 0xff]);
+const FALSE = Buffer.from([TAG.BOOLEAN, 1, 0]);
+const ZERO = Buffer.from([0]);
+export const nullValue = (): Buffer => NULL;
+export const bool = (v: boolean): Buffer => (v ? TRUE : FALSE);
 export const octets = (v: Uint8Array): Buffer => tlv(TAG.OCTET_STRING, v);
 export const utf8 = (s: string): Buffer => tlv(TAG.UTF8, Buffer.from(s, 'utf8'));
 export const ia5 = (s: string): Buffer => tlv(TAG.IA5, Buffer.from(s, 'ascii'));
 export const printable = (s: string): Buffer => tlv(TAG.PRINTABLE, Buffer.from(s, 'ascii'));
 
 /** A BIT STRING with no unused bits (keys, signatures). */
-export const bitString = (v: Uint8Array): Buffer => tlv(TAG.BIT_STRING, Buffer.concat([Buffer.from([0]), v]));
+export const bitString = (v: Uint8Array): Buffer => tlvOf(TAG.BIT_STRING, [ZERO, v]);
 
 /** A named-bit BIT STRING (KeyUsage): bit 0 is the most significant bit; trailing zero bits dropped. */
 export function namedBits(bits: number): Buffer {
-  if (bits === 0) return tlv(TAG.BIT_STRING, Buffer.from([0]));
+  if (bits === 0) return tlv(TAG.BIT_STRING, ZERO);
   let highest = 0;
   for (let b = 0; b < 32; b++) if (bits & (1 << b)) highest = b;
   const nBytes = Math.floor(highest / 8) + 1;
   const out = Buffer.alloc(nBytes);
   for (let b = 0; b <= highest; b++) if (bits & (1 << b)) out[b >> 3]! |= 0x80 >> (b & 7);
   const unused = nBytes * 8 - (highest + 1);
-  return tlv(TAG.BIT_STRING, Buffer.concat([Buffer.from([unused]), out]));
+  return tlvOf(TAG.BIT_STRING, [Buffer.from([unused]), out]);
 }
 
 /** A non-negative INTEGER from its big-endian magnitude bytes. */

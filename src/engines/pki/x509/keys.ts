@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, sign as cryptoSign, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { OID } from './oids.js';
+import { encodePrivateKey, spkiOf, type PrivateEncoding } from './key-encoding.js';
 import { children, int, nullValue, oid, parseTop, readBitString, readOid, readSmallInt, seq, explicit, TAG, type Node } from './der.js';
 
 export type KeyType = 'rsa' | 'ec' | 'ed25519';
@@ -56,6 +57,20 @@ export async function generateKey(type: KeyType, bits: number): Promise<KeyObjec
   }
 }
 
+export type PrivateKeyForm = { encoding: 'pkcs1' | 'sec1' | 'pkcs8'; format: 'pem' | 'der' };
+
+/** Vault's private key form for a key type: PKCS#1 (RSA), SEC1 (EC), PKCS#8 (ed25519, or when asked). */
+export function privateKeyForm(type: KeyType, pkcs8: boolean, format: 'pem' | 'der'): PrivateKeyForm {
+  const encoding = pkcs8 || type === 'ed25519' ? 'pkcs8' : type === 'ec' ? 'sec1' : 'pkcs1';
+  return { encoding, format };
+}
+
+/** A new leaf key with its SPKI and its private key in the form the response needs. */
+export async function generateEncodedKey(type: KeyType, bits: number, form: PrivateKeyForm): Promise<{ spki: Buffer; privateKey: string | Buffer }> {
+  const e = encodePrivateKey(await generateKey(type, bits), form.encoding);
+  return { spki: e.spki, privateKey: form.format === 'der' ? e.der : e.pem };
+}
+
 export interface KeyInfo { type: KeyType; bits: number }
 
 /** Type and size of a key as Vault names them; throws for anything else. */
@@ -67,8 +82,7 @@ export function keyInfo(key: KeyObject): KeyInfo {
   throw new Error(`unsupported key type ${t}`);
 }
 
-export const spkiDer = (key: KeyObject): Buffer =>
-  (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
+export const spkiDer = (key: KeyObject): Buffer => spkiOf(key);
 
 /** The subjectPublicKey bits of an SPKI: what key identifiers and OCSP key hashes are taken over. */
 export function spkiKeyBits(spki: Buffer): Buffer {
@@ -79,17 +93,16 @@ export function spkiKeyBits(spki: Buffer): Buffer {
 /** RFC 5280 method 1, as Go's certutil computes it: SHA-1 over the public key bits. */
 export const keyIdOf = (spki: Buffer): Buffer => createHash('sha1').update(spkiKeyBits(spki)).digest();
 
+const encodingFor = (key: KeyObject, format: 'der' | 'pkcs8' | ''): PrivateEncoding =>
+  format === 'pkcs8' || key.asymmetricKeyType === 'ed25519' ? 'pkcs8' : key.asymmetricKeyType === 'ec' ? 'sec1' : 'pkcs1';
+
 /** Vault's default private key PEM: PKCS#1 for RSA, SEC1 for EC, PKCS#8 for ed25519; `pkcs8` forces PKCS#8. */
 export function privateKeyPem(key: KeyObject, format: 'der' | 'pkcs8' | '' = ''): string {
-  const t = key.asymmetricKeyType;
-  const type = format === 'pkcs8' || t === 'ed25519' ? 'pkcs8' : t === 'ec' ? 'sec1' : 'pkcs1';
-  return (key.export({ type, format: 'pem' }) as string).trim();
+  return encodePrivateKey(key, encodingFor(key, format)).pem;
 }
 
 export function privateKeyDer(key: KeyObject, format: 'der' | 'pkcs8' | '' = ''): Buffer {
-  const t = key.asymmetricKeyType;
-  const type = format === 'pkcs8' || t === 'ed25519' ? 'pkcs8' : t === 'ec' ? 'sec1' : 'pkcs1';
-  return key.export({ type, format: 'der' }) as Buffer;
+  return encodePrivateKey(key, encodingFor(key, format)).der;
 }
 
 export function parsePrivateKey(pem: string): KeyObject {

@@ -14,11 +14,12 @@ export function decodePem(text: string): PemBlock[] {
   return out;
 }
 
+/** Trimmed PEM (no final newline), 64-character lines. String concatenation beats array joins here. */
 export function encodePem(type: string, der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
-  return `-----BEGIN ${type}-----\n${lines.join('\n')}\n-----END ${type}-----`;
+  const b64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  let out = `-----BEGIN ${type}-----\n`;
+  for (let i = 0; i < b64.length; i += 64) out += `${b64.substring(i, i + 64)}\n`;
+  return `${out}-----END ${type}-----`;
 }
 
 export const certPem = (der: Uint8Array): string => encodePem('CERTIFICATE', der);
