@@ -5,8 +5,8 @@
  */
 import { CofferError, badRequest, unsupportedOperation } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { FieldData, type FieldTable } from './fields.js';
-import { compilePattern, matchPattern, type CompiledPattern } from './path.js';
+import { FieldData, type FieldSchema, type FieldTable } from './fields.js';
+import { compilePattern, matchPattern, pathListMatches, type CompiledPattern } from './path.js';
 import type { Auth, LogicalStorage, Operation, Request, Response } from './types.js';
 
 export type Handler = (req: Request, data: FieldData) => Promise<Response | null | void>;
@@ -154,27 +154,41 @@ export class Backend {
     return { help: lines.join('\n'), see_also: null };
   }
 
-  /** OpenAPI path items for this backend, prefixed with its mount path. */
+  /**
+   * OpenAPI path items for this backend, prefixed with its mount path, shaped as Vault's
+   * generator shapes them: one GET per path (a read that also lists takes an optional `list`
+   * query parameter, a list-only path a required one), one POST for create and update, field
+   * types with Vault's formats, and the path's sudo/unauthenticated flags.
+   */
   openapi(prefix: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const p of this.compiled) {
       const apiPath = '/' + prefix + p.def.pattern.replace(/[:*]([A-Za-z_][A-Za-z0-9_]*)\??/g, '{$1}');
+      const ops = p.def.operations;
       const item: Record<string, unknown> = {
         description: p.def.synopsis ?? '',
         parameters: p.pattern.names.map((n) => ({ name: n, in: 'path', required: true, schema: { type: 'string' } })),
       };
+      if (pathListMatches(this.def.rootPaths ?? [], p.def.pattern)) item['x-vault-sudo'] = true;
+      if (pathListMatches(this.def.unauthenticatedPaths ?? [], p.def.pattern)) item['x-vault-unauthenticated'] = true;
+      if (ops.create) item['x-vault-createSupported'] = true;
       const props: Record<string, unknown> = {};
+      const required: string[] = [];
       for (const [name, f] of Object.entries(p.def.fields ?? {})) {
         if (p.pattern.names.includes(name)) continue;
-        props[name] = { type: openapiType(f.type), description: f.description ?? '', ...(f.default !== undefined ? { default: f.default } : {}), ...(f.sensitive ? { 'x-vault-sensitive': true } : {}) };
+        props[name] = fieldSchema(f);
+        if (f.required) required.push(name);
       }
-      for (const op of Object.keys(p.def.operations) as Operation[]) {
-        const verb = op === 'read' ? 'get' : op === 'list' ? 'get' : op === 'delete' ? 'delete' : op === 'patch' ? 'patch' : 'post';
-        const entry: Record<string, unknown> = { operationId: `${op}-${prefix}${p.def.pattern}`.replace(/[^A-Za-z0-9-]+/g, '-'), responses: { '200': { description: 'OK' } } };
+      for (const op of Object.keys(ops) as Operation[]) {
+        // As in Vault: create is folded into update, and a list beside a read into the read.
+        if ((op === 'create' && ops.update) || (op === 'list' && ops.read)) continue;
+        const verb = op === 'read' || op === 'list' ? 'get' : op === 'delete' ? 'delete' : op === 'patch' ? 'patch' : 'post';
+        const entry: Record<string, unknown> = { operationId: `${op}-${prefix}${p.def.pattern}`.replace(/[^A-Za-z0-9-]+/g, '-'), responses: op === 'delete' ? { '204': { description: 'empty body' } } : { '200': { description: 'OK' } } };
         if (verb === 'post' || verb === 'patch') {
-          entry.requestBody = { content: { 'application/json': { schema: { type: 'object', properties: props } } } };
+          entry.requestBody = { content: { 'application/json': { schema: { type: 'object', properties: props, ...(required.length ? { required: [...required].sort() } : {}) } } } };
         }
-        if (op === 'list') entry.parameters = [{ name: 'list', in: 'query', required: true, schema: { type: 'string', enum: ['true'] } }];
+        if (op === 'list') entry.parameters = [{ name: 'list', in: 'query', required: true, description: 'Must be set to `true`', schema: { type: 'string', enum: ['true'] } }];
+        else if (op === 'read' && ops.list) entry.parameters = [{ name: 'list', in: 'query', description: 'Return a list if `true`', schema: { type: 'string' } }];
         item[verb] = entry;
       }
       out[apiPath] = item;
@@ -183,15 +197,27 @@ export class Backend {
   }
 }
 
-function openapiType(t: string): string {
-  switch (t) {
-    case 'int': return 'integer';
-    case 'bool': return 'boolean';
-    case 'duration': return 'string';
-    case 'strings': case 'string_list': case 'int_list': return 'array';
-    case 'map': case 'kvpairs': return 'object';
-    default: return 'string';
+/** A field's JSON schema with Vault's type mapping (durations are integer seconds that also accept "1h"). */
+function fieldSchema(f: FieldSchema): Record<string, unknown> {
+  const s: Record<string, unknown> = {};
+  switch (f.type) {
+    case 'int': s.type = 'integer'; break;
+    case 'bool': s.type = 'boolean'; break;
+    case 'duration': case 'signed_duration': s.type = 'integer'; s.format = 'seconds'; break;
+    case 'strings': case 'string_list': s.type = 'array'; s.items = { type: 'string' }; break;
+    case 'int_list': s.type = 'array'; s.items = { type: 'integer' }; break;
+    case 'map': s.type = 'object'; s.format = 'map'; break;
+    case 'kvpairs': s.type = 'object'; s.format = 'kvpairs'; break;
+    case 'string': s.type = 'string'; break;
+    // 'any' takes whatever JSON the handler interprets; no type constrains it.
+    case 'any': break;
   }
+  s.description = f.description ?? '';
+  if (f.allowed) s.enum = [...f.allowed];
+  if (f.default !== undefined) s.default = f.default;
+  if (f.sensitive) s['x-vault-sensitive'] = true;
+  if (f.deprecated) s.deprecated = true;
+  return s;
 }
 
 /** Convenience for handlers: a 400 when a required value is empty. */

@@ -3,6 +3,7 @@
  * values are encrypted below it), with JSON helpers. A Backend never sees keys outside it.
  */
 import type { Storage, StorageOp } from '../storage/storage.js';
+import { badRequest } from '../lib/errors.js';
 import type { LogicalStorage } from './types.js';
 
 const enc = new TextEncoder();
@@ -12,7 +13,8 @@ export class LogicalView implements LogicalStorage {
   constructor(private readonly storage: Storage, readonly prefix: string) {}
 
   private k(key: string): string {
-    if (key.split('/').includes('..')) throw new Error('invalid key');
+    // Keys are built from names clients chose; a ".." among them is a bad request, never a way out of the view.
+    if (key.split('/').includes('..')) throw badRequest('invalid path: ".." segments are not allowed');
     return this.prefix + key;
   }
 

@@ -6,17 +6,24 @@ const UNIT_SECONDS: Record<string, number> = {
   ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400,
 };
 const GO_DURATION = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h|d)/y;
+/** Go's time.Duration is int64 nanoseconds (about ±292 years); Vault refuses anything longer, and
+ * so do we: beyond it expiry Dates turn invalid and TTL arithmetic loses precision. */
+const MAX_SECONDS = 9_223_372_036;
+
+function inRange(seconds: number, input: unknown): number {
+  if (!Number.isFinite(seconds) || Math.abs(seconds) > MAX_SECONDS) throw new Error(`time: invalid duration ${JSON.stringify(input)}`);
+  return seconds;
+}
 
 /** Returns seconds, or throws a plain Error with a message suitable to show the user. */
 export function parseDuration(input: unknown): number {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input)) throw new Error(`invalid duration ${input}`);
-    return Math.trunc(input);
+    return inRange(Math.trunc(input), input);
   }
   if (typeof input !== 'string') throw new Error(`invalid duration type ${typeof input}`);
   const s = input.trim();
   if (s === '') return 0;
-  if (/^-?\d+$/.test(s)) return parseInt(s, 10);
+  if (/^-?\d+$/.test(s)) return inRange(parseInt(s, 10), input);
   let sign = 1;
   let i = 0;
   if (s[0] === '-' || s[0] === '+') { sign = s[0] === '-' ? -1 : 1; i = 1; }
@@ -31,7 +38,7 @@ export function parseDuration(input: unknown): number {
     matched = true;
   }
   if (!matched) throw new Error(`time: invalid duration "${input}"`);
-  return sign * Math.floor(total + 1e-9);
+  return inRange(sign * Math.floor(total + 1e-9), input);
 }
 
 /** Formats seconds the way Go's time.Duration.String() does ("768h0m0s"), as the vault CLI shows TTLs. */

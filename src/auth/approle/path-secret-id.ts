@@ -44,9 +44,10 @@ export function secretIdPaths(store: AppRoleStore, now: () => number): PathDef[]
     token_bound_cidrs: { type: 'strings' as const },
     num_uses: { type: 'int' as const },
     ttl: { type: 'duration' as const },
-    secret_id: { type: 'string' as const, sensitive: true },
     wrap_ttl: { type: 'string' as const },
   };
+  // Only the custom endpoint takes a client's secret_id; the generating one would silently ignore it.
+  const customFields = { ...fields, secret_id: { type: 'string' as const, sensitive: true } };
   return [
     {
       pattern: 'role/:role_name/secret-id',
@@ -60,7 +61,7 @@ export function secretIdPaths(store: AppRoleStore, now: () => number): PathDef[]
         },
       },
     },
-    { pattern: 'role/:role_name/custom-secret-id', fields, operations: { update: (req, d) => issue(req, d, true) } },
+    { pattern: 'role/:role_name/custom-secret-id', fields: customFields, operations: { update: (req, d) => issue(req, d, true) } },
     {
       pattern: 'role/:role_name/secret-id/lookup',
       fields: { role_name: { type: 'string' }, secret_id: { type: 'string', required: true, sensitive: true } },

@@ -33,9 +33,9 @@ export interface JwtRole extends TokenParams {
 export const roleFields: FieldTable = {
   name: { type: 'string', description: 'Name of the role.' },
   role_type: { type: 'string', description: 'Type of the role, either "jwt" or "oidc".' },
-  expiration_leeway: { type: 'int', default: 150, description: 'Duration in seconds of leeway when validating expiration of a token to account for clock skew. Defaults to 150 (2.5 minutes) if set to 0 and can be disabled if set to -1.' },
-  not_before_leeway: { type: 'int', default: 150, description: 'Duration in seconds of leeway when validating not before values of a token to account for clock skew. Defaults to 150 (2.5 minutes) if set to 0 and can be disabled if set to -1.' },
-  clock_skew_leeway: { type: 'int', default: 60, description: 'Duration in seconds of leeway when validating all claims to account for clock skew. Defaults to 60 (1 minute) if set to 0 and can be disabled if set to -1.' },
+  expiration_leeway: { type: 'signed_duration', default: 150, description: 'Duration in seconds of leeway when validating expiration of a token to account for clock skew. Defaults to 150 (2.5 minutes) if set to 0 and can be disabled if set to -1.' },
+  not_before_leeway: { type: 'signed_duration', default: 150, description: 'Duration in seconds of leeway when validating not before values of a token to account for clock skew. Defaults to 150 (2.5 minutes) if set to 0 and can be disabled if set to -1.' },
+  clock_skew_leeway: { type: 'signed_duration', default: 60, description: 'Duration in seconds of leeway when validating all claims to account for clock skew. Defaults to 60 (1 minute) if set to 0 and can be disabled if set to -1.' },
   bound_subject: { type: 'string', description: "The 'sub' claim that is valid for login. Optional." },
   bound_audiences: { type: 'strings', description: "Comma-separated list of 'aud' claims that are valid for login; any match is sufficient" },
   bound_claims_type: { type: 'string', default: 'string', description: 'How to interpret values in the map of claims/values (which must match for login): allowed values are "string" or "glob"' },

@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import type { PathDef } from '../../framework/backend.js';
 import type { FieldTable } from '../../framework/fields.js';
 import type { LogicalStorage } from '../../framework/types.js';
-import { badRequest, internal } from '../../lib/errors.js';
+import { badRequest } from '../../lib/errors.js';
 import { localCAPath, type CachingFileReader } from '../../kube/in-cluster.js';
 import { parsePublicKeyPEM } from '../jwt/keysets.js';
 
@@ -63,7 +63,8 @@ export async function effectiveConfig(storage: LogicalStorage, local: LocalReade
     try {
       out.kubernetes_ca_cert = await local.ca.read();
     } catch (e) {
-      throw internal(`could not read the local Kubernetes CA certificate ${localCAPath()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      // The operator fixes this (set kubernetes_ca_cert or disable_local_ca_jwt), so it is a 400, not our fault.
+      throw badRequest(`could not read the local Kubernetes CA certificate ${localCAPath()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
   return out;

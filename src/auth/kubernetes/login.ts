@@ -142,14 +142,16 @@ export async function kubernetesLogin(deps: LoginDeps, req: Request, d: FieldDat
   if (!role) throw badRequest(`invalid role name "${roleName}"`);
   if (role.token_bound_cidrs.length && !cidrAllows(role.token_bound_cidrs, req.remoteAddr)) throw permissionDenied();
   const config = await effectiveConfig(deps.storage, deps.local);
-  if (!config) throw internal('could not load backend configuration');
+  // Vault answers 500 for a method nobody configured; it is the operator's to fix, so a 400 here.
+  if (!config) throw badRequest('could not load backend configuration');
   const client = deps.clients.get({ host: config.kubernetes_host, caCert: config.kubernetes_ca_cert });
 
   const sa = await parseAndValidate(jwt, role, config, client);
-  if (!sa.uid) throw internal('could not parse UID from claims');
+  // The token is the client's input (and, without pem_keys, not yet verified): Vault's 500 here becomes a 400.
+  if (!sa.uid) throw badRequest('could not parse UID from claims');
   let aliasName = sa.uid;
   if (role.alias_name_source === 'serviceaccount_name') {
-    if (!sa.namespace || !sa.name) throw internal('service account namespace and name must be set');
+    if (!sa.namespace || !sa.name) throw badRequest('service account namespace and name must be set');
     aliasName = `${sa.namespace}/${sa.name}`;
   }
 

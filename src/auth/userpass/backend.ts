@@ -24,7 +24,8 @@ export const userpassFactory: BackendFactory = (ctx): BackendDef => {
     const name = d.str('username');
     if (!name) throw badRequest('missing username');
     const existing = await getUser(name);
-    if (!existing && !d.str('password')) throw badRequest('missing password');
+    // A password given must be non-empty (Vault's updateUserPassword); only an update may leave it out.
+    if ((!existing || d.has('password')) && !d.str('password')) throw badRequest('missing password');
     const params = parseTokenParams(d, existing);
     const user: User = { ...params, password_hash: existing?.password_hash ?? '' };
     if (d.str('password')) user.password_hash = await hashPassword(d.str('password'));
@@ -45,6 +46,8 @@ export const userpassFactory: BackendFactory = (ctx): BackendDef => {
         fields: { username: { type: 'string' }, password: { type: 'string', required: true, sensitive: true } },
         operations: {
           update: async (_r, d) => {
+            // An empty (or null) password would lock the user out; Vault refuses it too.
+            if (!d.str('password')) throw badRequest('missing password');
             const u = await getUser(d.str('username'));
             if (!u) throw badRequest('username does not exist');
             u.password_hash = await hashPassword(d.str('password'));

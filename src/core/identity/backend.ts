@@ -22,6 +22,18 @@ const aliasFields: FieldTable = {
   custom_metadata: { type: 'kvpairs' }, entity_id: { type: 'string' },
 };
 
+/**
+ * On the collection endpoints (`entity`, `group`, …) an `id` names an existing object to update,
+ * as in Vault; an unknown one is refused rather than becoming a client-chosen id (ids are ours,
+ * and they are storage keys).
+ */
+function existingId(d: FieldData, has: (id: string) => boolean, message: string): string | undefined {
+  const id = d.str('id');
+  if (!d.has('id') || id === '') return undefined;
+  if (!has(id)) throw badRequest(message);
+  return id;
+}
+
 const pick = (d: FieldData, names: string[]) => {
   const out: Record<string, unknown> = {};
   for (const n of names) if (d.has(n)) out[n] = d.get(n);
@@ -85,7 +97,8 @@ export function identityPaths(core: Core, store: IdentityStore): PathDef[] {
       fields: entityFields,
       operations: {
         update: async (_r, d) => {
-          const e = await store.upsertEntity(pick(d, ['id', 'name', 'metadata', 'policies', 'disabled']) as never);
+          const id = existingId(d, (x) => store.entities.has(x), 'entity not found from id');
+          const e = await store.upsertEntity({ ...pick(d, ['name', 'metadata', 'policies', 'disabled']), id } as never);
           return entityResp(e.id);
         },
       },
@@ -99,7 +112,8 @@ export function identityPaths(core: Core, store: IdentityStore): PathDef[] {
       fields: aliasFields,
       operations: {
         update: async (_r, d) => {
-          const a = await store.upsertAlias({ ...pick(d, ['id', 'name', 'mount_accessor', 'custom_metadata']), canonical_id: d.str('canonical_id') || d.str('entity_id') || undefined } as never);
+          const id = existingId(d, (x) => store.aliases.has(x), 'invalid alias ID provided');
+          const a = await store.upsertAlias({ ...pick(d, ['name', 'mount_accessor', 'custom_metadata']), id, canonical_id: d.str('canonical_id') || d.str('entity_id') || undefined } as never);
           return { data: { id: a.id, canonical_id: a.canonical_id } };
         },
       },
@@ -123,7 +137,8 @@ export function identityPaths(core: Core, store: IdentityStore): PathDef[] {
       fields: groupFields,
       operations: {
         update: async (_r, d) => {
-          const g = await store.upsertGroup(pick(d, ['id', 'name', 'type', 'metadata', 'policies', 'member_group_ids', 'member_entity_ids']) as never);
+          const id = existingId(d, (x) => store.groups.has(x), 'invalid group ID');
+          const g = await store.upsertGroup({ ...pick(d, ['name', 'type', 'metadata', 'policies', 'member_group_ids', 'member_entity_ids']), id } as never);
           return { data: { id: g.id, name: g.name } };
         },
       },
@@ -137,7 +152,8 @@ export function identityPaths(core: Core, store: IdentityStore): PathDef[] {
       fields: aliasFields,
       operations: {
         update: async (_r, d) => {
-          const a = await store.upsertGroupAlias(pick(d, ['id', 'name', 'mount_accessor', 'canonical_id']) as never);
+          const id = existingId(d, (x) => store.groupAliases.has(x), 'invalid group alias ID');
+          const a = await store.upsertGroupAlias({ ...pick(d, ['name', 'mount_accessor', 'canonical_id']), id } as never);
           return { data: { id: a.id, canonical_id: a.canonical_id } };
         },
       },

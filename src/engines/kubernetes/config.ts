@@ -6,7 +6,7 @@
 import type { PathDef } from '../../framework/backend.js';
 import type { FieldTable } from '../../framework/fields.js';
 import type { LogicalStorage } from '../../framework/types.js';
-import { badRequest, internal } from '../../lib/errors.js';
+import { badRequest } from '../../lib/errors.js';
 import { inClusterHost, localCAPath, type CachingFileReader } from '../../kube/in-cluster.js';
 
 export interface KubeSecretsConfig {
@@ -32,9 +32,10 @@ export const readSecretsConfig = (storage: LogicalStorage) => storage.getJSON<Ku
 /** The connection creds and revocations use (Vault's configWithDynamicValues). */
 export async function connection(storage: LogicalStorage, local: { token: CachingFileReader; ca: CachingFileReader }, env = process.env): Promise<Connection> {
   const c = await readSecretsConfig(storage);
-  if (!c) throw internal('could not load backend configuration');
+  // Vault answers these with 500; an engine nobody configured is the operator's to fix, so 400s here.
+  if (!c) throw badRequest('could not load backend configuration');
   const host = c.kubernetes_host || inClusterHost(env);
-  if (!host) throw internal('kubernetes_host was unset and could not determine it from environment variables');
+  if (!host) throw badRequest('kubernetes_host was unset and could not determine it from environment variables');
   const out: Connection = { host, caCert: c.kubernetes_ca_cert, bearer: c.service_account_jwt };
   if (c.disable_local_ca_jwt) return out;
   if (!out.bearer) {
@@ -44,7 +45,7 @@ export async function connection(storage: LogicalStorage, local: { token: Cachin
     try {
       out.caCert = await local.ca.read();
     } catch (e) {
-      throw internal(`could not read the local Kubernetes CA certificate ${localCAPath()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw badRequest(`could not read the local Kubernetes CA certificate ${localCAPath()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
   return out;

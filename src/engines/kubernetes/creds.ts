@@ -55,7 +55,8 @@ export async function createCreds(deps: CredsDeps, req: Request, d: FieldData): 
   let ns = d.str('kubernetes_namespace');
   const clusterBinding = d.bool('cluster_role_binding');
   if (!ns) {
-    if (!singleNamespace(role)) throw serverError("error verifying namespace: 'kubernetes_namespace' is required unless the Vault role has a single namespace specified");
+    // Vault wraps this in a 500; a missing field is the client's to fix.
+    if (!singleNamespace(role)) throw badRequest("error verifying namespace: 'kubernetes_namespace' is required unless the Vault role has a single namespace specified");
     ns = role.allowed_kubernetes_namespaces[0]!;
   } else {
     let ok: boolean;

@@ -11,7 +11,8 @@ export function configPath(store: V2Store): PathDef {
       max_versions: { type: 'int', description: 'How many versions to keep per secret (default 10).' },
       cas_required: { type: 'bool', description: 'Require the cas option on every write.' },
       delete_version_after: {
-        type: 'duration',
+        // Signed, as in Vault: a negative value is the "disabled for every secret" marker.
+        type: 'signed_duration',
         description: 'Delete each version this long after it is written. "0s" clears the setting; a negative value disables it for every secret.',
       },
     },

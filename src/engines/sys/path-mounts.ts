@@ -5,7 +5,7 @@ import type { PathDef } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/fields.js';
 import type { Response } from '../../framework/types.js';
 import { parseDuration } from '../../lib/duration.js';
-import { badRequest } from '../../lib/errors.js';
+import { badRequest, CofferError } from '../../lib/errors.js';
 import { uuid } from '../../lib/ids.js';
 
 export function mountJSON(e: MountEntry): Record<string, unknown> {
@@ -102,6 +102,9 @@ export function tuneJSON(e: MountEntry, core: Core): Record<string, unknown> {
   };
 }
 
+/** Types that exist only at their built-in mounts (Vault's singletonMounts; `token` is refused by the mount table itself). */
+const SINGLETON_TYPES = ['system', 'identity', 'cubbyhole'];
+
 /** Handlers shared by sys/mounts and sys/auth (the two tables differ only in name). */
 export function tableHandlers(core: Core, table: TableName) {
   const find = (path: string) => {
@@ -120,6 +123,9 @@ export function tableHandlers(core: Core, table: TableName) {
       // Vault accepts "kv-v2" as shorthand for kv with version 2.
       if (type === 'kv-v2') { type = 'kv'; options.version = '2'; }
       if (type === 'kv' && !options.version) options.version = '1';
+      // Vault keeps one instance of these: a second `system` or `identity` mount would share the
+      // first one's storage view and reach it under a path no policy was written for.
+      if (table === 'mounts' && SINGLETON_TYPES.includes(type)) throw new CofferError(403, `mount type of "${type}" is not mountable`);
       const config = configFrom(d.raw.config, core);
       await core.mounts.enable(table, d.str('path'), type, d.str('description'), config, options);
       return null;

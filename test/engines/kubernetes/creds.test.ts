@@ -140,7 +140,7 @@ test('namespaces: not allowed, required when ambiguous, or chosen by label selec
     status: 400, message: "kubernetes_namespace 'default' is not present in role's allowed_kubernetes_namespaces or does not match role's label selector allowed_kubernetes_namespace_selector",
   });
   await b.call('create', 'roles/by-label', { allowed_kubernetes_namespace_selector: '{"matchLabels": {"team": "gitops"}}', service_account_name: 'default' });
-  assert.deepEqual(await refused(creds('by-label')), { status: 500, message: "error verifying namespace: 'kubernetes_namespace' is required unless the Vault role has a single namespace specified" });
+  assert.deepEqual(await refused(creds('by-label')), { status: 400, message: "error verifying namespace: 'kubernetes_namespace' is required unless the Vault role has a single namespace specified" });
   const r = await creds('by-label', { kubernetes_namespace: 'argocd', audiences: 'vault,other' });
   assert.equal(r!.data!.service_account_name, 'default');
   const claims = JSON.parse(Buffer.from((r!.data!.service_account_token as string).split('.')[1]!, 'base64url').toString());
