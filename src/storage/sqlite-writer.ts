@@ -1,7 +1,7 @@
 /**
  * The main thread's side of SQLite writes. Commits (and their fsync) run on a worker thread
  * that owns the write connection (sqlite-worker.ts), so the event loop never waits on the
- * disk. Writes submitted during one event-loop turn travel in one message; the worker applies
+ * disk. Writes submitted during one callback travel in one message; the worker applies
  * whatever has queued up as one group commit (sqlite-group.ts). A write's promise settles
  * only after the worker's COMMIT returned: with synchronous=FULL that is after the WAL was
  * fsynced, and any read started afterwards on another connection of the file sees it.
@@ -135,8 +135,10 @@ export class WorkerWriter implements Writer {
       for (const [, v] of ops) if (v !== null) this.transfer.push(v.buffer as ArrayBuffer);
       if (!this.postScheduled) {
         this.postScheduled = true;
-        // After this turn's I/O callbacks: every request that arrived together travels in one message.
-        setImmediate(() => this.post());
+        // Once the current callback is done: its writes (a KV group flush makes several) travel
+        // in one message. Waiting longer gains nothing: the worker groups whatever messages
+        // arrive while it commits, and every later hop would add to each write's latency.
+        queueMicrotask(() => this.post());
       }
     });
   }

@@ -8,7 +8,7 @@
  * whatever queued up while its previous commit was running (sqlite-writer.ts), so fsync
  * never blocks the event loop and N concurrent writers cost far fewer than N fsyncs.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { checkOps, childOf } from './ops.js';
@@ -59,9 +59,11 @@ export class SqliteStorage implements Storage {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         // Only ciphertext lives here, but it is nobody else's business. An empty file is a
         // new database to SQLite, and its -wal and -shm files take the main file's mode.
-        if (!existsSync(path)) {
+        try {
           writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
           chmodSync(path, 0o600);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
       }
       db = openConnection(path);

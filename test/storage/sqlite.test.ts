@@ -86,7 +86,7 @@ describe('SqliteStorage', () => {
     await s.close();
   });
 
-  test('writes of one event-loop turn share a commit; a failing one fails alone', async () => {
+  test('writes submitted together share a commit; a failing one fails alone', async () => {
     const path = freshPath();
     const s = new SqliteStorage(path);
     poison(path, 'grp/poison');
@@ -99,7 +99,7 @@ describe('SqliteStorage', () => {
     await Promise.all([...good, ...more]);
     const after = s.writeStats();
     assert.equal(after.batches - before.batches, 33);
-    assert.equal(after.commits - before.commits, 1, 'one fsync for the whole turn');
+    assert.equal(after.commits - before.commits, 1, 'one fsync for all of them');
     for (let i = 0; i < 30; i++) assert.equal(text(await s.get(`grp/k${i}`)), `v${i}`);
     assert.equal(await s.get('grp/half'), undefined);
     assert.equal(await s.get('grp/warm'), undefined);
