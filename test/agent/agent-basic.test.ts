@@ -10,12 +10,12 @@ import { startCoffer, type TestCoffer } from '../support/server.js';
 import { agentFromHCL, api, readOr, setupAppRole, tempDir, waitFor, writePolicy } from './helpers.js';
 
 let coffer: TestCoffer;
-let policies = ['app'];
+const policies = ['app'];
 
 before(async () => {
   coffer = await startCoffer();
   await api(coffer, 'POST', 'sys/mounts/kv1', { type: 'kv', options: { version: '1' } });
-  if (!(await writePolicy(coffer, 'app', 'path "secret/*" { capabilities = ["read", "list"] }\npath "kv1/*" { capabilities = ["read", "list"] }'))) policies = ['root'];
+  await writePolicy(coffer, 'app', 'path "secret/*" { capabilities = ["read", "list"] }\npath "kv1/*" { capabilities = ["read", "list"] }');
   await api(coffer, 'POST', 'secret/data/app/config', { data: { password: 's3cret', user: 'app' } });
   await api(coffer, 'POST', 'kv1/myapp/config', { aws_access_key_id: 'AKIA1', aws_secret_access_key: 'xyz' });
 });

@@ -24,10 +24,10 @@ before(async () => {
   await kube.bindClusterRole(serviceAccountSubject('app-namespace', 'my-sa'), 'system:auth-delegator', 'tokenreview-binding');
   const reviewer = await kube.createToken('app-namespace', 'my-sa', { expirationSeconds: 3600 * 24 });
   await api(coffer, 'POST', 'sys/auth/kube-policy', { type: 'kubernetes' });
-  const policy = await writePolicy(coffer, 'myappp-policy', 'path "secret/data/myapp/config" {\n  capabilities = ["read", "list"]\n}\n');
+  await writePolicy(coffer, 'myappp-policy', 'path "secret/data/myapp/config" {\n  capabilities = ["read", "list"]\n}\n');
   await api(coffer, 'POST', 'auth/kube-policy/config', { token_reviewer_jwt: reviewer, kubernetes_host: kube.url, kubernetes_ca_cert: kube.caPem });
   await api(coffer, 'POST', 'auth/kube-policy/role/my-role', {
-    bound_service_account_names: 'my-sa', bound_service_account_namespaces: 'app-namespace', policies: policy ? 'myappp-policy' : 'root', ttl: '1h',
+    bound_service_account_names: 'my-sa', bound_service_account_namespaces: 'app-namespace', policies: 'myappp-policy', ttl: '1h',
   });
   await api(coffer, 'POST', 'secret/data/myapp/config', { aws_access_key_id: 'my-access-key', aws_secret_access_key: 'my-secret-key' });
 });

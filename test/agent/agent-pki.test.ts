@@ -21,13 +21,9 @@ before(async () => {
   await api(coffer, 'POST', 'sys/mounts/c1/pki/etcd/tune', { max_lease_ttl: '87600h' });
   await api(coffer, 'POST', 'c1/pki/etcd/root/generate/internal', { common_name: 'c1/pki/etcd', ttl: '87600h' });
   await api(coffer, 'POST', 'c1/pki/etcd/roles/member', { allow_any_name: true, max_ttl: '720h' });
-  const havePolicies = await writePolicy(coffer, 'c1/pki/etcd/member', 'path "c1/pki/etcd/issue/member" { policy = "write" }');
-  if (havePolicies) {
-    await api(coffer, 'POST', 'auth/token/roles/k8s-c1', { period: '720h', orphan: true, allowed_policies: 'c1/pki/etcd/member' });
-    agentToken = (await api(coffer, 'POST', 'auth/token/create/k8s-c1', { policies: ['c1/pki/etcd/member'] })).auth.client_token;
-  } else {
-    agentToken = coffer.rootToken; // the server's policy endpoints are not wired yet
-  }
+  await writePolicy(coffer, 'c1/pki/etcd/member', 'path "c1/pki/etcd/issue/member" { policy = "write" }');
+  await api(coffer, 'POST', 'auth/token/roles/k8s-c1', { period: '720h', orphan: true, allowed_policies: 'c1/pki/etcd/member' });
+  agentToken = (await api(coffer, 'POST', 'auth/token/create/k8s-c1', { policies: ['c1/pki/etcd/member'] })).auth.client_token;
 });
 after(async () => {
   await coffer.stop();
