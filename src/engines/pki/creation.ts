@@ -99,7 +99,8 @@ function derived(role: IssueRole) {
 }
 
 function nameRules(role: IssueRole, c: CreationContext): NameRules {
-  return { ...role, allowed_domains: c.allowedDomains };
+  // Without identity templates the role's own list is used; skip copying the role then.
+  return c.allowedDomains === role.allowed_domains ? role : { ...role, allowed_domains: c.allowedDomains };
 }
 
 export function buildCreation(role: IssueRole, data: FieldData, c: CreationContext, csr?: ParsedCSR): Creation {

@@ -13,9 +13,20 @@ import { encodeName } from './x509/name.js';
 import { certPem, decodePem } from './x509/pem.js';
 import { parseCertificate, serialToColon, type Extension } from './x509/parse.js';
 
+// Serials are drawn from a pool refilled 256 at a time: one CSPRNG call per 256 certificates
+// instead of one each (each call costs ~5 µs). Bytes are never handed out twice.
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
 /** A random serial in [0, 2^159), as Vault's certutil draws it. */
 export function newSerial(): Buffer {
-  const b = randomBytes(20);
+  if (poolAt + 20 > pool.length) {
+    pool = randomBytes(20 * 256);
+    poolAt = 0;
+  }
+  const b = Buffer.from(pool.subarray(poolAt, poolAt + 20));
+  pool.fill(0, poolAt, poolAt + 20);
+  poolAt += 20;
   b[0]! &= 0x7f;
   return b;
 }

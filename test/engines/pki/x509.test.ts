@@ -77,3 +77,18 @@ test('RFC3339Nano and TTL warnings look like Go', () => {
   assert.deepEqual(r.warnings, ['TTL "800h0m0s" is longer than permitted maxTTL "768h0m0s", so maxTTL is being used']);
   assert.equal(r.notAfter, 768 * 3600 * 1000);
 });
+
+test('inline P-256 keys are valid keys in every encoding OpenSSL produces', async () => {
+  const { generateInlineEcKey } = await import('../../../src/engines/pki/x509/key-encoding.js');
+  const { createPrivateKey, createPublicKey, sign, verify } = await import('node:crypto');
+  for (let i = 0; i < 20; i++) {
+    const e = generateInlineEcKey(256, 'sec1');
+    const k = createPrivateKey(e.pem);
+    assert.ok(e.der.equals(k.export({ type: 'sec1', format: 'der' }) as Buffer));
+    assert.ok(e.spki.equals(createPublicKey(k).export({ type: 'spki', format: 'der' })));
+    const p8 = generateInlineEcKey(256, 'pkcs8');
+    assert.ok(p8.der.equals(createPrivateKey(p8.pem).export({ type: 'pkcs8', format: 'der' }) as Buffer));
+    const sig = sign('sha256', Buffer.from('x'), k);
+    assert.ok(verify('sha256', Buffer.from('x'), createPublicKey({ key: e.spki, format: 'der', type: 'spki' }), sig));
+  }
+});
