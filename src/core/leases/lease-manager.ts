@@ -14,7 +14,7 @@ import { metricsFor } from '../metrics/registry.js';
 import type { RouteEntry } from '../mounts/router.js';
 import type { LeaseService } from '../services.js';
 import type { TokenEntry } from '../tokens/token-entry.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { assertRenewable, lookupJSON, truncateError, validLeaseId, type LeaseEntry } from './lease-entry.js';
 import { leaseTarget, withTimeout } from './lease-request.js';
 import { LeaseSchedule, type LeaseListener } from './lease-schedule.js';

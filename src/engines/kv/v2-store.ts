@@ -15,7 +15,7 @@
 import type { LogicalStorage } from '../../framework/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { GroupCommit } from './group-commit.js';
-import { KeyLocks } from './key-locks.js';
+import { KeyedMutex } from '../../lib/keyed-mutex.js';
 
 export interface KvConfig {
   max_versions: number;
@@ -56,7 +56,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export class V2Store {
-  readonly locks = new KeyLocks();
+  readonly locks = new KeyedMutex();
   config: KvConfig = { max_versions: 0, cas_required: false, delete_version_after: 0 };
   /**
    * Metadata records by path. Coherent because this Backend instance is the only writer of
