@@ -192,3 +192,9 @@ test('policies: write, read, list, delete; legacy syntax; bad HCL names line and
   r = await c.api('GET', 'secret/data/etcd/x', undefined, t);
   assert.equal(r.status, 403, 'a deleted policy stops granting on the next request');
 });
+
+test('a token with unknown policies is created, with Vault\'s warning for each', async () => {
+  const r = await c.api('POST', 'auth/token/create', { policies: ['nope-a', 'default'] });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.warnings, ['Policy "nope-a" does not exist']);
+});

@@ -153,5 +153,17 @@ export async function createToken(core: Core, req: Request, d: FieldData, opts: 
     role: role?.name,
     entityId,
   });
-  return tokenAuthResponse(entry);
+  const resp = tokenAuthResponse(entry);
+  const missing = await missingPolicies(core, policies);
+  if (missing.length) resp.warnings = missing.map((p) => `Policy "${p}" does not exist`);
+  return resp;
+}
+
+/** Vault creates the token anyway and warns about policies that are not (yet) written. */
+async function missingPolicies(core: Core, policies: string[]): Promise<string[]> {
+  const store = core.registry.get('policies') as { get(name: string): Promise<unknown> } | undefined;
+  if (!store) return [];
+  const out: string[] = [];
+  for (const p of policies) if (p !== 'root' && p !== 'default' && !(await store.get(p))) out.push(p);
+  return out;
 }
