@@ -198,3 +198,18 @@ test('a token with unknown policies is created, with Vault\'s warning for each',
   assert.equal(r.status, 200);
   assert.deepEqual(r.body.warnings, ['Policy "nope-a" does not exist']);
 });
+
+test('expired and revoked tokens get the same 403 as a token that never existed', async () => {
+  let r = await c.api('POST', 'auth/token/create', { policies: ['default'], ttl: '1s' });
+  const expiring = r.body.auth.client_token;
+  r = await c.api('POST', 'auth/token/create', { policies: ['default'] });
+  const revoked = r.body.auth.client_token;
+  await c.api('POST', 'auth/token/revoke', { token: revoked });
+  await new Promise((res) => setTimeout(res, 1500));
+  const never = await c.api('GET', 'auth/token/lookup-self', undefined, 'hvs.000000000000000000000000');
+  for (const t of [expiring, revoked]) {
+    r = await c.api('GET', 'auth/token/lookup-self', undefined, t);
+    assert.equal(r.status, 403);
+    assert.deepEqual(r.body, never.body);
+  }
+});
