@@ -4,6 +4,7 @@
  */
 import { parseDuration } from '../lib/duration.js';
 import { badRequest } from '../lib/errors.js';
+import { parseClientJSON } from './json.js';
 
 export type FieldType =
   | 'string' | 'int' | 'bool'
@@ -103,7 +104,7 @@ function parseMap(v: unknown, show: Show): Record<string, unknown> {
   if (typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
   if (typeof v === 'string') {
     try {
-      const parsed = JSON.parse(v);
+      const parsed = parseClientJSON(v) as Record<string, unknown> | null;
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
     } catch { /* fall through to the error naming the field */ }
   }

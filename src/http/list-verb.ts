@@ -30,7 +30,7 @@ function serve(socket: Socket, buffered: Buffer, handler: Handler): void {
   const end = buffered.indexOf('\r\n\r\n');
   const parsed = parseHead(buffered.subarray(0, end).toString('latin1'));
   if (!parsed) {
-    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    refuse(socket, 400, 'Bad Request', 'malformed HTTP request');
     return;
   }
   const req = new IncomingMessage(socket);
@@ -49,19 +49,27 @@ function serve(socket: Socket, buffered: Buffer, handler: Handler): void {
   void handler(req, res);
 }
 
+/** A protocol-level refusal still speaks the API's language: a JSON `errors` array, then close. */
+function refuse(socket: Socket, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({ errors: [message] });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
 export function acceptListVerb(server: Server, handler: Handler): void {
+  // Node's parser keeps reading a socket after its first error and fails again on every later
+  // chunk; once a LIST head is ours, those errors are not the client's and must not answer it.
+  const claimed = new WeakSet<Socket>();
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+    if (claimed.has(socket)) return;
     const raw = err.rawPacket;
     if (err.code !== 'HPE_INVALID_METHOD' || !raw || raw.subarray(0, 5).toString('latin1') !== 'LIST ') {
       if (!socket.writable) { socket.destroy(); return; }
-      if (err.code === 'HPE_INVALID_METHOD') {
-        const body = JSON.stringify({ errors: ['unsupported operation'] });
-        socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-      } else {
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      }
+      if (err.code === 'HPE_INVALID_METHOD') refuse(socket, 405, 'Method Not Allowed', 'unsupported operation');
+      else if (err.code === 'HPE_HEADER_OVERFLOW') refuse(socket, 431, 'Request Header Fields Too Large', 'request header fields too large');
+      else refuse(socket, 400, 'Bad Request', 'malformed HTTP request');
       return;
     }
+    claimed.add(socket);
     let buffered = Buffer.from(raw);
     if (buffered.includes('\r\n\r\n')) {
       serve(socket, buffered, handler);
@@ -73,7 +81,8 @@ export function acceptListVerb(server: Server, handler: Handler): void {
         socket.off('data', onData);
         serve(socket, buffered, handler);
       } else if (buffered.length > MAX_HEAD) {
-        socket.destroy();
+        socket.off('data', onData);
+        refuse(socket, 431, 'Request Header Fields Too Large', 'request header fields too large');
       }
     };
     socket.on('data', onData);

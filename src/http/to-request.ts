@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Operation, Request } from '../framework/types.js';
 import { parseDuration } from '../lib/duration.js';
 import { badRequest, CofferError } from '../lib/errors.js';
+import { parseClientJSON } from '../framework/json.js';
 
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -64,7 +65,7 @@ export function parseJSONBody(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = parseClientJSON(body.toString('utf8'));
   } catch (e) {
     throw badRequest(`failed to parse JSON input: ${(e as Error).message}`);
   }

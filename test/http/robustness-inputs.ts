@@ -34,6 +34,8 @@ export function fieldsOf(schema: any): FieldSpec[] {
 }
 
 const deep = { a: { b: { c: [{ d: null }] } } };
+/** JSON text nested `n` objects deep. */
+export const nestedText = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 /** Parses as a JWT but carries none of the claims a login expects, and a signature nobody made. */
 export const JWT_SHAPED = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ iss: 'kubernetes/serviceaccount', sub: 'robust', aud: ['robust'], iat: 1700000000, exp: 4102444800 })}.${b64('not-a-signature')}`;
@@ -50,7 +52,7 @@ function table(f: FieldSpec): unknown[] {
     case 'array':
       if (f.items === 'integer') return [secret, [obj], ['1e3'], [1.5], [-1], obj, [[1]], [1e308]];
       return [[obj], obj, [[secret]], 'a,,b, ,', [null], 1e308, true, ['ünï☃', '../..', '%2F']];
-    case 'object': return [secret, [1, 2], 5, '[1]', deep, true, ['k=v', 'bad'], { k: obj }];
+    case 'object': return [secret, [1, 2], 5, '[1]', deep, true, ['k=v', 'bad'], { k: obj }, nestedText(600)];
     case 'string': return [obj, [obj], deep, 1e308, true, '', 'ünï☃\u0000\u202e', '../../etc/passwd', f.sensitive ? MARKER : '%2F..%2F', JWT_SHAPED];
     default: return [obj, [obj], secret, 1e308, true, deep, ''];
   }
@@ -95,8 +97,11 @@ export const SEGMENTS: { label: string; value: string }[] = [
   { label: '4 KiB segment', value: 's'.repeat(4096) },
 ];
 
+/** X-Vault-Wrap-TTL values no request should survive as a 5xx. */
+export const WRAP_TTLS = ['abc', '-1', '0', '1e308', '9999999999999999h', '1s', '%00', '1h-1m'];
+
 /** Non-object JSON bodies, one per write operation in turn. */
-export const BAD_BODIES = ['null', '[]', '"str"', '42', '{"a":', '\u0000', '{"a":1}{"b":2}'];
+export const BAD_BODIES = ['null', '[]', '"str"', '42', '{"a":', '\u0000', '{"a":1}{"b":2}', '\uFEFF{}', '{"a":1,"a":{"b":2}}'];
 
 export interface Reply { status: number; text: string; ms: number; contentType?: string }
 

@@ -9,10 +9,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { registeredTypes } from '../../src/core/registry.js';
 import { startCoffer, type TestCoffer } from '../support/server.js';
 import {
-  BAD_BODIES, MARKER, MIB_STRING, QUERY_VALUES, RawClient, SEGMENTS, fieldsOf, judge, plainValue, sampleValues,
+  BAD_BODIES, BOUND_MS, MARKER, MIB_STRING, QUERY_VALUES, RawClient, SEGMENTS, WRAP_TTLS, fieldsOf, judge, nestedText, plainValue, sampleValues,
   type FieldSpec, type Reply, type Sent,
 } from './robustness-inputs.js';
 import { NAME, fixtures, type Baseline } from './robustness-fixtures.js';
@@ -147,13 +148,21 @@ test('a default-policy token is refused wherever sys/capabilities-self grants it
 });
 
 /** Every hostile request for one operation, in a fixed order. */
-function casesFor(o: Operation, counter: { n: number }, baseline: Baseline): { label: string; path: string; body?: string; method?: string; headers?: Record<string, string> }[] {
+interface Case { label: string; path: string; body?: string; headers?: Record<string, string> }
+
+function casesFor(o: Operation, counter: { n: number }, baseline: Baseline): Case[] {
   const path = concrete(o.apiPath);
   const qs = o.op === 'list' ? '?list=true' : '';
-  const out: { label: string; path: string; body?: string; method?: string; headers?: Record<string, string> }[] = [];
+  const out: Case[] = [];
   const writes = o.op === 'update' || o.op === 'patch';
   const json = (v: unknown) => JSON.stringify(v);
+  // Hostile values ride on the mount's valid baseline, so each is the one thing wrong with its request.
+  const base = Object.fromEntries(o.fields.filter((f) => baseline[f.name] !== undefined).map((f) => [f.name, baseline[f.name]]));
+  const baseBody = writes ? json(base) : undefined;
   out.push({ label: 'no body', path: path + qs });
+  // Response wrapping over every kind of answer, and wrap TTLs that make no sense.
+  out.push({ label: 'wrapped (X-Vault-Wrap-TTL: 30s)', path: path + qs, body: baseBody, headers: { 'x-vault-wrap-ttl': '30s' } });
+  out.push({ label: 'hostile X-Vault-Wrap-TTL', path: path + qs, body: baseBody, headers: { 'x-vault-wrap-ttl': WRAP_TTLS[counter.n % WRAP_TTLS.length]! } });
   if (hasParams(o.apiPath)) {
     out.push({ label: 'trailing slash', path: `${path}/${qs}` });
     for (const seg of SEGMENTS) out.push({ label: seg.label, path: concrete(o.apiPath, seg.value) + qs, body: writes ? '{}' : undefined });
@@ -168,11 +177,15 @@ function casesFor(o: Operation, counter: { n: number }, baseline: Baseline): { l
       body: `{"robust_unknown":{"a":[1,{"b":null}]},"__proto__":{"robustPolluted":true},"constructor":{"prototype":{"robustPolluted":true}},` +
         `${['password', 'secret_id', 'jwt', 'token', 'private_key', ...o.fields.filter((f) => f.sensitive).map((f) => f.name)].map((n) => `${json(n)}:${json(MARKER)}`).join(',')}}`,
     });
+    // Nesting just inside the parser's limit reaches the handlers (into a map-like field when there is one); far past it, the parser.
+    const mapLike = o.fields.filter((f) => f.type === 'object' || f.type === '').map((f) => f.name);
+    for (const name of mapLike.length ? mapLike : ['robust_nested']) {
+      out.push({ label: `nested 450 deep in ${name}`, path, body: json({ ...base, [name]: JSON.parse(nestedText(450)) }) });
+    }
+    out.push({ label: 'nested 20000 deep', path, body: `{"a":${nestedText(20000)}}` });
     const strings = o.fields.filter((f) => f.type === 'string' && !f.sensitive);
     const long = strings[counter.n % Math.max(strings.length, 1)];
-    out.push({ label: `1 MiB string in ${long?.name ?? 'an unknown field'}`, path, body: json({ [long?.name ?? 'robust_long']: MIB_STRING }) });
-    // Each hostile value rides on the mount's valid baseline, so it is the one thing wrong with the request.
-    const base = Object.fromEntries(o.fields.filter((f) => baseline[f.name] !== undefined).map((f) => [f.name, baseline[f.name]]));
+    out.push({ label: `1 MiB string in ${long?.name ?? 'an unknown field'}`, path, body: json({ ...base, [long?.name ?? 'robust_long']: MIB_STRING }) });
     for (const f of o.fields) {
       for (const v of sampleValues(f, counter.n++)) out.push({ label: `field ${f.name} (${f.type || 'any'}${f.format ? `/${f.format}` : ''})`, path, body: json({ ...base, [f.name]: v }) });
     }
@@ -196,9 +209,9 @@ test('root token: hostile inputs on every path and operation never 5xx, hang, or
     if (SKIP_WITH_ROOT.has(`${o.op} ${o.apiPath}`)) continue;
     const baseline = (await setups.get(mountOf(o.apiPath))?.()) ?? {};
     const method = METHOD[o.op];
-    const headers = o.op === 'patch' ? { 'content-type': 'application/merge-patch+json' } : undefined;
+    const contentType = o.op === 'patch' ? { 'content-type': 'application/merge-patch+json' } : {};
     for (const k of casesFor(o, counter, baseline)) {
-      await call({ label: k.label, method, path: k.path, body: k.body, tokenKind: 'root', op: o.op }, c.rootToken, headers);
+      await call({ label: k.label, method, path: k.path, body: k.body, tokenKind: 'root', op: o.op }, c.rootToken, { ...contentType, ...k.headers });
     }
     if (!seenPaths.has(o.apiPath)) {
       seenPaths.add(o.apiPath);
@@ -208,9 +221,53 @@ test('root token: hostile inputs on every path and operation never 5xx, hang, or
         await call({ label: 'LIST on a non-list path', method: 'LIST', path, tokenKind: 'root', op: 'list' }, c.rootToken);
       }
       await call({ label: 'PATCH without merge-patch content type', method: 'PATCH', path, body: '{"a":1}', tokenKind: 'root', op: 'patch' }, c.rootToken);
+      await call({ label: 'path help', method: 'GET', path: `${path}?help=1`, tokenKind: 'root', op: 'read' }, c.rootToken);
     }
   }
   reportFailures('root sweep');
+});
+
+/** Sends raw bytes and reads until the server closes (or the time bound passes). */
+function rawExchange(bytes: string, thenAfter10ms?: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(c.addr);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    const done = () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    };
+    socket.setTimeout(BOUND_MS, () => socket.destroy());
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('close', done);
+    socket.on('error', () => undefined);
+    socket.write(bytes);
+    if (thenAfter10ms !== undefined) setTimeout(() => socket.write(thenAfter10ms), 10);
+  });
+}
+
+test('malformed HTTP is refused with a JSON errors array, not a bare status or a hang', async () => {
+  const big = 'x'.repeat(20 * 1024);
+  const cases: [string, string, number][] = [
+    ['header block over the limit', `GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Big: ${big}\r\n\r\n`, 431],
+    ['request line over the limit', `GET /v1/secret/data/${big} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+    ['LIST whose head never ends', `LIST /v1/secret/metadata/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(70 * 1024)}`, 431],
+    ['unknown HTTP version', 'GET /v1/sys/health HTTP/9.9\r\nHost: x\r\n\r\n', 400],
+    ['control bytes for a method', '\u0001\u0002 nonsense\r\n\r\n', 405],
+    ['unknown method', 'BREW /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n', 405],
+    ['header without a colon', 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', 400],
+    ['broken chunked body', `POST /v1/secret/data/x HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${c.rootToken}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`, 400],
+  ];
+  for (const [name, bytes, status] of cases) {
+    const r = await rawExchange(bytes);
+    assert.equal(r.status, status, `${name}: ${r.status} ${r.body.slice(0, 200)}`);
+    assert.ok(JSON.parse(r.body).errors?.[0], `${name}: errors array in ${r.body.slice(0, 200)}`);
+  }
+  // A LIST whose head arrives in two writes is still one good request.
+  const split = await rawExchange('LIST /v1/sys/policies/acl HTTP/1.1\r\n', `Host: x\r\nX-Vault-Token: ${c.rootToken}\r\n\r\n`);
+  assert.equal(split.status, 200, split.body.slice(0, 200));
+  assert.ok(JSON.parse(split.body).data.keys.includes('default'));
 });
 
 test('the server is intact after the sweep', async () => {

@@ -4,6 +4,7 @@ import type { PathDef } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/fields.js';
 import type { Request } from '../../framework/types.js';
 import { badRequest } from '../../lib/errors.js';
+import { parseClientJSON } from '../../framework/json.js';
 import type { AppRoleStore, Role, SecretIdEntry } from './store.js';
 
 function entryJSON(e: SecretIdEntry): Record<string, unknown> {
@@ -112,7 +113,7 @@ function parseMetadata(v: unknown): Record<string, string> {
   let obj = v;
   if (typeof v === 'string') {
     if (!v) return {};
-    try { obj = JSON.parse(v); } catch { throw badRequest('failed to parse metadata: expected a JSON object'); }
+    try { obj = parseClientJSON(v); } catch { throw badRequest('failed to parse metadata: expected a JSON object'); }
   }
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('failed to parse metadata: expected a JSON object');
   const out: Record<string, string> = {};

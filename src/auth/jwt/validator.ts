@@ -4,6 +4,7 @@
  * sub, aud, then nbf/exp/iat with leeways (missing exp is derived from iat/nbf + expiration leeway).
  */
 import { decodeProtectedHeader } from 'jose';
+import { parseClientJSON } from '../../framework/json.js';
 
 /** Verifies a compact JWS and returns its claims; throws with the key set's wording on failure. */
 export interface KeySet {
@@ -54,7 +55,7 @@ export function unverifiedClaims(token: string): Record<string, unknown> {
   const parts = token.split('.');
   if (parts.length !== 3) throw new JwtError('go-jose/go-jose: compact JWS format must have three parts', true);
   try {
-    const v = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    const v = parseClientJSON(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown> | null;
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
     return v;
   } catch {
