@@ -4,7 +4,8 @@ import type { Request, Response } from '../framework/types.js';
 import { envelope } from '../core/request/response-json.js';
 
 export function sendJSON(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
-  const text = body === undefined ? '' : JSON.stringify(body);
+  // Go's json.Encoder (Vault) ends every body with a newline; curl users see it.
+  const text = body === undefined ? '' : JSON.stringify(body) + '\n';
   res.writeHead(status, {
     'content-type': 'application/json',
     'cache-control': 'no-store',

@@ -79,3 +79,23 @@ function rawRequest(method: string, path: string, body?: Buffer): Promise<{ stat
     req.end();
   });
 }
+
+test('an unknown route answers 403 to callers without a token, 404 to root; JSON bodies end with a newline', async () => {
+  let r = await c.api('GET', 'nothing/here', undefined, '');
+  assert.equal(r.status, 403);
+  r = await c.api('GET', 'nothing/here');
+  assert.equal(r.status, 404);
+  const res = await fetch(`${c.addr}/v1/sys/mounts`, { headers: { 'x-vault-token': c.rootToken } });
+  assert.ok((await res.text()).endsWith('}\n'));
+});
+
+test('token lookup shows last_renewal_time once renewed', async () => {
+  let r = await c.api('POST', 'auth/token/create', { ttl: '1h' });
+  const t = r.body.auth.client_token;
+  r = await c.api('POST', 'auth/token/lookup', { token: t });
+  assert.equal(r.body.data.last_renewal_time, undefined);
+  await c.api('POST', 'auth/token/renew', { token: t });
+  r = await c.api('POST', 'auth/token/lookup', { token: t });
+  assert.equal(typeof r.body.data.last_renewal_time, 'number');
+  assert.match(r.body.data.last_renewal, /^\d{4}-\d{2}-\d{2}T/);
+});

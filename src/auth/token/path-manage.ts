@@ -59,6 +59,7 @@ export async function renewToken(core: Core, t: TokenEntry | undefined, incremen
   }
   t.ttl = ttl;
   t.expire_time = now + ttl;
+  t.last_renewal_time = now;
   await core.tokens.save(t);
   const resp = tokenAuthResponse(t);
   if (warnings.length) resp.warnings = [warnings[warnings.length - 1]!];

@@ -22,6 +22,7 @@ export function tokenLookupJSON(t: TokenEntry, nowSec: number, opts: { includeId
     ttl,
     type: t.type,
     ...(t.period ? { period: t.period } : {}),
+    ...(t.last_renewal_time ? { last_renewal_time: t.last_renewal_time, last_renewal: new Date(t.last_renewal_time * 1000).toISOString() } : {}),
     ...(t.role ? { role: t.role } : {}),
     ...(t.bound_cidrs.length ? { bound_cidrs: t.bound_cidrs } : {}),
     ...(opts.identityPolicies?.length ? { identity_policies: opts.identityPolicies } : {}),

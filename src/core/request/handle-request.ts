@@ -35,7 +35,17 @@ export async function handleRequest(core: Core, req: Request): Promise<Response 
 async function handle(core: Core, req: Request): Promise<Response | null> {
   if (core.sealed) throw sealed();
   const route = core.mounts.router.match(req.fullPath);
-  if (!route) throw new CofferError(404, `no handler for route "${req.fullPath}". route entry not found.`);
+  if (!route) {
+    // The token is checked before routing (as Vault does), so callers without one learn nothing about mounts.
+    const t = req.clientToken ? await core.tokens.lookup(req.clientToken) : undefined;
+    if (!t) throw permissionDenied();
+    if (!t.policies.includes('root')) {
+      const authz = core.services.authorizer as { capabilities?: (t: TokenEntry, p: string) => Promise<string[]> } | undefined;
+      const caps = (await authz?.capabilities?.(t, req.fullPath)) ?? ['deny'];
+      if (caps.includes('deny')) throw permissionDenied();
+    }
+    throw new CofferError(404, `no handler for route "${req.fullPath}". route entry not found.`);
+  }
   bindRoute(req, route);
   const backend = route.backend;
   const quotaHeaders = await core.services.quotas?.check(req, route);

@@ -28,6 +28,8 @@ export interface TokenEntry {
   /** The mount accessor of the auth method that created it (for identity alias lookups). */
   mount_accessor?: string;
   no_identity_policies?: boolean;
+  /** Seconds since the epoch of the last renewal (shown by lookup once renewed). */
+  last_renewal_time?: number;
 }
 
 export function isExpired(t: TokenEntry, nowSec: number): boolean {
