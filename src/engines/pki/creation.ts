@@ -10,7 +10,7 @@ import type { SanInput, PolicyInfo } from './x509/cert-builder.js';
 import { EXT_KEY_USAGE, KEY_USAGE_BITS, OID } from './x509/oids.js';
 import { firstAttr, allAttrs, type SubjectInput } from './x509/name.js';
 import type { ParsedCSR } from './x509/parse.js';
-import { HOSTNAME_RE, IdnaError, toASCII, validateCommonName, validateNames, type NameRules } from './validation/names.js';
+import { HOSTNAME_RE, IdnaError, isHostname, toASCII, validateCommonName, validateNames, type NameRules } from './validation/names.js';
 import {
   checkOtherSanOids, isParsableURI, isValidIP, parseOtherSANs, serialNumberAllowed, uriAllowed, userIdAllowed, validateOtherSANs,
 } from './validation/sans.js';
@@ -44,6 +44,7 @@ function splitAltNames(raw: string): string[] {
 }
 
 function dnsIfHostname(name: string): string | undefined {
+  if (/^[\x00-\x7f]*$/.test(name) && isHostname(name)) return name;
   let converted: string;
   try {
     converted = toASCII(name);
@@ -88,11 +89,18 @@ export function parsePolicies(stored: string[]): PolicyInfo[] {
 }
 
 /** Usages and policies depend only on the role: worked out once per stored role object. */
-const derivedCache = new WeakMap<IssueRole, { keyUsage: number; extKeyUsage: string[]; policies: PolicyInfo[] }>();
-function derived(role: IssueRole) {
+interface Derived { keyUsage: number; extKeyUsage: string[]; policies: PolicyInfo[]; subject: SubjectInput }
+const derivedCache = new WeakMap<IssueRole, Derived>();
+function derived(role: IssueRole): Derived {
   let d = derivedCache.get(role);
   if (!d) {
-    d = { keyUsage: keyUsageBits(role.key_usage), extKeyUsage: extKeyUsageOids(role), policies: parsePolicies(role.policy_identifiers) };
+    d = {
+      keyUsage: keyUsageBits(role.key_usage), extKeyUsage: extKeyUsageOids(role), policies: parsePolicies(role.policy_identifiers),
+      subject: {
+        country: dedup(role.country), organization: dedup(role.organization), ou: dedup(role.ou), locality: dedup(role.locality),
+        province: dedup(role.province), streetAddress: dedup(role.street_address), postalCode: dedup(role.postal_code),
+      },
+    };
     derivedCache.set(role, d);
   }
   return d;
@@ -200,12 +208,8 @@ export function buildCreation(role: IssueRole, data: FieldData, c: CreationConte
     }
   }
 
-  const subject: SubjectInput = {
-    commonName: cn, serialNumber: ridSerial,
-    country: dedup(role.country), organization: dedup(role.organization), ou: dedup(role.ou),
-    locality: dedup(role.locality), province: dedup(role.province), streetAddress: dedup(role.street_address), postalCode: dedup(role.postal_code),
-    extra: [],
-  };
+  const { subject: roleSubject, keyUsage, extKeyUsage, policies } = derived(role);
+  const subject: SubjectInput = { ...roleSubject, commonName: cn, serialNumber: ridSerial, extra: [] };
 
   // User IDs
   let userIds = data.list('user_ids');
@@ -218,7 +222,7 @@ export function buildCreation(role: IssueRole, data: FieldData, c: CreationConte
   return {
     subject,
     sans: { dnsNames: dedup(dnsNames), emails: dedup(emails), ips, uris, otherNames },
-    ...derived(role),
+    keyUsage, extKeyUsage, policies,
     warnings,
   };
 }

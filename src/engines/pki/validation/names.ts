@@ -48,6 +48,20 @@ export function toASCII(name: string): string {
   return s;
 }
 
+// The same names come back request after request; their hostname verdict is pure.
+const hostnameVerdicts = new Map<string, boolean>();
+
+/** IDNA conversion succeeds and the result matches Vault's hostname pattern. */
+export function isHostname(name: string): boolean {
+  let v = hostnameVerdicts.get(name);
+  if (v === undefined) {
+    try { v = HOSTNAME_RE.test(toASCII(name)); } catch { v = false; }
+    if (hostnameVerdicts.size > 4096) hostnameVerdicts.clear();
+    hostnameVerdicts.set(name, v);
+  }
+  return v;
+}
+
 /** The parts of a role that name validation reads. */
 export interface NameRules {
   allow_localhost: boolean;
@@ -95,11 +109,7 @@ function nameAllowed(rules: NameRules, name: string, displayName: string): boole
   }
   if (isEmail && isWildcard) return false;
   if (rules.enforce_hostnames) {
-    if (reduced !== '') {
-      let converted: string;
-      try { converted = toASCII(reduced); } catch { return false; }
-      if (!HOSTNAME_RE.test(converted)) return false;
-    }
+    if (reduced !== '' && !isHostname(reduced)) return false;
     if (isWildcard && !LEFT_WILD_RE.test(label)) return false;
   }
   if (rules.allow_any_name) return true;

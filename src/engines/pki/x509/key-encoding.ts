@@ -112,7 +112,10 @@ export function generateInlineEcKey(bits: number, encoding: PrivateEncoding): En
   const { point, d: raw } = inlineEcKeygen(bits);
   const size = FIELD_BYTES[crv]!;
   const d = raw.length === size ? raw : Buffer.concat([Buffer.alloc(size - raw.length), raw]);
-  const j: Jwk = { kty: 'EC', crv, x: point.subarray(1, 1 + size).toString('base64url'), y: point.subarray(1 + size).toString('base64url'), d: d.toString('base64url') };
-  const der = encoding === 'pkcs8' ? pkcs8(j) : sec1(j, true);
-  return { spki: spkiFromJwk(j), der, pem: encodePem(PEM_TYPE[encoding], der) };
+  // The point from ECDH is already the uncompressed encoding SPKI and SEC1 carry.
+  const curve = oid(CURVE_OID[crv]!);
+  const inner = seq(int(1), octets(d), ...(encoding === 'pkcs8' ? [] : [explicit(0, curve)]), explicit(1, bitString(point)));
+  const der = encoding === 'pkcs8' ? seq(int(0), seq(oid(OID.ecPublicKey), curve), octets(inner)) : inner;
+  const spki = seq(seq(oid(OID.ecPublicKey), curve), bitString(point));
+  return { spki, der, pem: encodePem(PEM_TYPE[encoding], der) };
 }
