@@ -5,6 +5,7 @@
 import { Template } from '../template.js';
 import { goFunc, type FuncMap, type GoFunc } from '../types.js';
 import { fileFuncs, type FileFuncOptions } from './files.js';
+import { pluginFunc } from './plugin.js';
 import { Scratch } from './scratch.js';
 import { textFuncs } from './text.js';
 import { formatGoTime, RFC3339 } from './timefmt.js';
@@ -32,6 +33,7 @@ export function consulTemplateFuncs(opts: ConsulTemplateOptions, executeTemplate
     ...vaultFuncs(opts.data, opts.destination),
     ...fileFuncs(opts),
     ...textFuncs(),
+    plugin: pluginFunc(opts.processEnv),
     scratch: goFunc([], () => scratch),
     timestamp: goFunc([], (...s: string[]) => {
       if (s.length === 0) return formatGoTime(now(), RFC3339);
