@@ -54,6 +54,8 @@ export function fixtures(c: TestCoffer, onFailure: (text: string) => void): Map<
       if (!(await c.api('GET', 'sys/mounts')).body.data[`${NAME}/`]) await call('POST', `sys/mounts/${NAME}`, { type: 'kv' });
       if (!(await c.api('GET', 'sys/auth')).body.data[`${NAME}/`]) await call('POST', `sys/auth/${NAME}`, { type: 'userpass' });
       await call('PUT', `sys/policies/acl/${NAME}`, { policy: `path "${NAME}/*" { capabilities = ["read"] }` });
+      // Whatever the sweep managed to enable must not throttle or audit-block the requests after it.
+      for (const p of [`sys/quotas/rate-limit/${NAME}`, `sys/quotas/lease-count/${NAME}`, `sys/audit/${NAME}`]) await call('DELETE', p);
       return { name: NAME };
     }],
     ['auth/token/', async () => {

@@ -1,11 +1,14 @@
 /**
  * Robustness sweep over real HTTP: every registered secrets engine and auth method is
  * mounted, the OpenAPI document lists every path and operation, and each one gets a table
- * of hostile inputs (wrong JSON types per declared field, nulls, unknown fields, empty and
- * non-object bodies, 1 MiB strings, hostile path segments, LIST and PATCH where they do not
- * belong) with the root token, plus a default-policy token that must be refused wherever
- * sys/capabilities-self says the default policy grants nothing. Invariants (judge()): no
- * 5xx, no hang, 4xx carry a non-empty `errors` array, and no secret value is echoed back.
+ * of hostile inputs with the root token: wrong JSON types per declared field (sampled per
+ * type, laid over a valid baseline), nulls, unknown and prototype keys, empty, non-object
+ * and deeply nested bodies, 1 MiB strings, hostile path segments, query values, wrap TTLs,
+ * LIST and PATCH where they do not belong. A default-policy token must be refused wherever
+ * sys/capabilities-self says the default policy grants nothing (the three operations the
+ * root sweep skips because they would end it are covered there). Malformed HTTP is sent on
+ * raw sockets. Invariants (judge()): no 5xx, no hang, 4xx carry a non-empty `errors`
+ * array, no secret value is echoed back; afterwards the server and its data are intact.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,6 +100,14 @@ test('every registered engine and auth method mounts; singletons are refused; Op
   assert.equal(r.status, 200);
   const paths: Record<string, any> = r.body.paths;
   for (const m of mountPoints) assert.ok(Object.keys(paths).some((p) => p.startsWith(`/${m}`)), `OpenAPI has paths of ${m}`);
+  // The sweep reads operations and field types from the document, so its shape is part of the contract (Vault's).
+  assert.deepEqual(paths['/secret/metadata/{path}'].get.parameters, [{ name: 'list', in: 'query', description: 'Return a list if `true`', schema: { type: 'string' } }]);
+  assert.equal(paths['/auth/robust-userpass/users'].get.parameters[0].required, true);
+  const tokenCreate = paths['/auth/token/create'].post.requestBody.content['application/json'].schema.properties;
+  assert.deepEqual([tokenCreate.ttl.type, tokenCreate.ttl.format, tokenCreate.policies.items], ['integer', 'seconds', { type: 'string' }]);
+  assert.equal(paths['/auth/robust-userpass/login/{username}']['x-vault-unauthenticated'], true);
+  assert.equal(paths['/auth/robust-userpass/login/{username}'].post.requestBody.content['application/json'].schema.properties.password['x-vault-sensitive'], true);
+  assert.equal(paths['/sys/audit/{path}']['x-vault-sudo'], true);
   for (const apiPath of Object.keys(paths).sort()) {
     const item = paths[apiPath];
     const fields = fieldsOf(item.post?.requestBody?.content?.['application/json']?.schema ?? item.patch?.requestBody?.content?.['application/json']?.schema);
@@ -147,9 +158,9 @@ test('a default-policy token is refused wherever sys/capabilities-self grants it
   reportFailures('default-policy sweep');
 });
 
-/** Every hostile request for one operation, in a fixed order. */
 interface Case { label: string; path: string; body?: string; headers?: Record<string, string> }
 
+/** Every hostile request for one operation, in a fixed order. */
 function casesFor(o: Operation, counter: { n: number }, baseline: Baseline): Case[] {
   const path = concrete(o.apiPath);
   const qs = o.op === 'list' ? '?list=true' : '';
@@ -201,6 +212,7 @@ function casesFor(o: Operation, counter: { n: number }, baseline: Baseline): Cas
 
 test('root token: hostile inputs on every path and operation never 5xx, hang, or echo a secret', async () => {
   failures.length = 0;
+  sent = 0;
   await ok('POST', 'secret/data/robust-canary', { data: { kept: 'yes' } });
   const counter = { n: 0 };
   const seenPaths = new Set<string>();
