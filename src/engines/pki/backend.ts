@@ -25,6 +25,8 @@ const PERIODIC_MS = 60_000;
 export interface PkiOptions {
   /** Injected clock (ms); tests move time. */
   now?: () => number;
+  /** How often CRL auto-rebuild, delta CRLs and auto-tidy are looked after (Vault: once a minute). */
+  periodicMs?: number;
 }
 
 export function makePkiFactory(opts: PkiOptions = {}): BackendFactory {
@@ -81,7 +83,7 @@ export function makePkiFactory(opts: PkiOptions = {}): BackendFactory {
         },
       }],
       async init() {
-        timer = setInterval(() => void periodic(), PERIODIC_MS);
+        timer = setInterval(() => void periodic(), opts.periodicMs ?? PERIODIC_MS);
         timer.unref();
       },
       async cleanup() {

@@ -17,9 +17,9 @@ export interface Pki extends TestBackend {
   clock: { offset: number };
 }
 
-export async function newPki(opts: { maxLeaseTTL?: number; defaultLeaseTTL?: number; path?: string; services?: Record<string, unknown> } = {}): Promise<Pki> {
+export async function newPki(opts: { maxLeaseTTL?: number; defaultLeaseTTL?: number; path?: string; services?: Record<string, unknown>; periodicMs?: number } = {}): Promise<Pki> {
   const clock = { offset: 0 };
-  const b = await createTestBackend(makePkiFactory({ now: () => Date.now() + clock.offset }), {
+  const b = await createTestBackend(makePkiFactory({ now: () => Date.now() + clock.offset, periodicMs: opts.periodicMs }), {
     type: 'pki', path: opts.path ?? 'pki/', maxLeaseTTL: opts.maxLeaseTTL ?? 87600 * 3600, defaultLeaseTTL: opts.defaultLeaseTTL, services: opts.services,
   });
   const pki = b as Pki;

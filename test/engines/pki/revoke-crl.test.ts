@@ -151,3 +151,27 @@ test('tidy removes expired certificates and revocation entries after the safety 
   assert.doesNotMatch(opensslOk(['crl', '-noout', '-text'], (await pki.call('read', 'crl/pem'))!.raw!.body as string), new RegExp(hexSerial(oldRevoked.serial_number)));
   assert.ok(new X509Certificate(keep.certificate));
 });
+
+test('auto_rebuild: revocations reach the CRL at the next periodic run, and a CRL near expiry is rebuilt', async () => {
+  const pki = await newPki({ periodicMs: 50 });
+  try {
+    await makeRoot(pki);
+    await pki.ok('update', 'roles/r', { allow_any_name: true, key_type: 'ec' });
+    await pki.ok('update', 'config/crl', { auto_rebuild: true, expiry: '1h', auto_rebuild_grace_period: '10m' });
+    const crlNumber = async () => Number(/CRL Number:\s+(\d+)/.exec(opensslOk(['crl', '-noout', '-text'], (await pki.call('read', 'crl/pem'))!.raw!.body as string))![1]);
+    const a = await pki.ok('update', 'issue/r', { common_name: 'a' });
+    await pki.ok('update', 'revoke', { serial_number: a.serial_number });
+    const has = async () => opensslOk(['crl', '-noout', '-text'], (await pki.call('read', 'crl/pem'))!.raw!.body as string).includes(hexSerial(a.serial_number));
+    assert.equal(await has(), false, 'with auto_rebuild the revocation does not rebuild the CRL itself');
+    for (let i = 0; i < 100 && !(await has()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await has(), true, 'the periodic run rebuilt it');
+    const n = await crlNumber();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await crlNumber(), n, 'nothing to do: no rebuild');
+    pki.clock.offset = 55 * 60_000;
+    for (let i = 0; i < 100 && (await crlNumber()) === n; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok((await crlNumber()) > n, 'rebuilt within the grace period before expiry');
+  } finally {
+    await pki.backend.def.cleanup?.();
+  }
+});
