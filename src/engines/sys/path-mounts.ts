@@ -2,7 +2,7 @@
 import type { Core } from '../../core/core.js';
 import type { MountConfig, MountEntry, TableName } from '../../core/mounts/mount-entry.js';
 import type { PathDef } from '../../framework/backend.js';
-import type { FieldData } from '../../framework/fields.js';
+import { parseField, type FieldData } from '../../framework/fields.js';
 import type { Response } from '../../framework/types.js';
 import { parseDuration } from '../../lib/duration.js';
 import { badRequest, CofferError } from '../../lib/errors.js';
@@ -52,8 +52,13 @@ export function configFrom(raw: unknown, core: Core): Partial<MountConfig> {
   const m = ttlInput('max_lease_ttl', c.max_lease_ttl, core);
   if (d !== undefined) out.default_lease_ttl = d;
   if (m !== undefined) out.max_lease_ttl = m;
-  if (c.force_no_cache !== undefined) out.force_no_cache = Boolean(c.force_no_cache);
-  if (typeof c.listing_visibility === 'string') out.listing_visibility = c.listing_visibility;
+  // `config` is a free-form map, so its members are parsed here with the field parser ("false" is false).
+  if (c.force_no_cache !== undefined) out.force_no_cache = parseField('force_no_cache', { type: 'bool' }, c.force_no_cache) as boolean;
+  if (c.listing_visibility !== undefined) {
+    const v = parseField('listing_visibility', { type: 'string' }, c.listing_visibility) as string;
+    if (!['', 'unauth', 'hidden'].includes(v)) throw badRequest(`invalid listing_visibility ${v}`);
+    out.listing_visibility = v;
+  }
   if (typeof c.token_type === 'string') out.token_type = c.token_type;
   for (const k of ['audit_non_hmac_request_keys', 'audit_non_hmac_response_keys', 'passthrough_request_headers', 'allowed_response_headers'] as const) {
     if (c[k] !== undefined) out[k] = Array.isArray(c[k]) ? (c[k] as string[]) : String(c[k]).split(',').map((s) => s.trim()).filter(Boolean);
