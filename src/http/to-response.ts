@@ -21,7 +21,9 @@ export function sendError(res: ServerResponse, status: number, errors: string[],
 
 export function sendResponse(res: ServerResponse, req: Request, resp: Response | null): void {
   if (resp?.raw) {
-    const body = resp.raw.body;
+    let body = resp.raw.body;
+    // Raw JSON answers (sys/health, seal-status, …) end with a newline like every Vault body.
+    if (typeof body === 'string' && resp.raw.contentType.startsWith('application/json') && !body.endsWith('\n')) body += '\n';
     res.writeHead(resp.raw.status, {
       'content-type': resp.raw.contentType,
       'content-length': Buffer.byteLength(body),

@@ -104,7 +104,10 @@ async function subresource(ctx: HandlerContext, kind: KindInfo): Promise<Answer>
 
 async function review(ctx: HandlerContext, kind: KindInfo): Promise<Answer> {
   const { cluster, user } = ctx;
-  if (ctx.info.verb !== 'create' || ctx.info.name) throw methodNotSupported(kind, ctx.info.verb);
+  // Reviews are create-only: the apiserver registers no route for a named review (404), and
+  // only POST on the collection (405 for other verbs). kubectl apply relies on that 404.
+  if (ctx.info.name) throw pathNotFound();
+  if (ctx.info.verb !== 'create') throw methodNotSupported(kind, ctx.info.verb);
   const body = await ctx.body();
   switch (kind.kind) {
     case 'TokenReview': return { status: 201, body: await reviews.tokenReview(cluster, ctx.authn, body) };
