@@ -14,6 +14,7 @@ import { operatorInit, operatorKeyStatus, operatorRotate, operatorSeal, operator
 import { policyDelete, policyFmt, policyList, policyRead, policyWrite } from './policy.js';
 import { secretsDisable, secretsEnable, secretsList, secretsMove, secretsTune } from './secrets.js';
 import { tokenCapabilities, tokenCreate, tokenLookup, tokenRenew, tokenRevoke } from './token.js';
+import { K8S_PKI_COMMANDS, K8S_PKI_GROUPS } from '../k8s-pki.js';
 
 export const COMMANDS: Command[] = [
   readCommand, writeCommand, deleteCommand, listCommand, patchCommand,
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   tokenCreate, tokenLookup, tokenRenew, tokenRevoke, tokenCapabilities,
   leaseLookup, leaseRenew, leaseRevoke,
   auditEnable, auditDisable, auditList,
+  ...K8S_PKI_COMMANDS,
 ];
 
 /** Groups and what `coffer <group>` says about them. */
@@ -42,6 +44,7 @@ export const GROUPS: Record<string, string> = {
   audit: 'Interact with audit devices',
   print: 'Prints runtime configurations',
   dev: 'Local development helpers',
+  ...K8S_PKI_GROUPS,
 };
 
 /**
