@@ -23,7 +23,7 @@ export function sendResponse(res: ServerResponse, req: Request, resp: Response |
   if (resp?.raw) {
     let body = resp.raw.body;
     // Raw JSON answers (sys/health, seal-status, …) end with a newline like every Vault body.
-    if (typeof body === 'string' && resp.raw.contentType.startsWith('application/json') && !body.endsWith('\n')) body += '\n';
+    if (typeof body === 'string' && body !== '' && resp.raw.contentType.startsWith('application/json') && !body.endsWith('\n')) body += '\n';
     res.writeHead(resp.raw.status, {
       'content-type': resp.raw.contentType,
       'content-length': Buffer.byteLength(body),
