@@ -67,7 +67,7 @@ export class Planner {
     }
     for (const comp of COMPONENTS) {
       const path = mountPath(o.cluster, comp.ca);
-      await this.planRole(path, comp.role, componentRole(o, comp), true);
+      await this.planRole(path, comp.role, componentRole(o, comp));
       await this.planPolicy(componentPolicy(o.cluster, comp), componentPolicyText(o, comp));
     }
     await this.planServiceAccountKey(mounts);
@@ -83,7 +83,7 @@ export class Planner {
       }
     }
     for (const group of o.userGroups) {
-      await this.planRole(mountPath(o.cluster, 'k8s'), userRole(group), userGroupRole(o, group), true);
+      await this.planRole(mountPath(o.cluster, 'k8s'), userRole(group), userGroupRole(o, group));
       const policy = userPolicy(o.cluster, group);
       await this.planPolicy(policy, userPolicyText(o, group));
       const g = (await c.read(`identity/group/name/${encodeURIComponent(group)}`))?.data;
@@ -113,8 +113,12 @@ export class Planner {
       return;
     }
     const file = join(root.csrDir!, `${ca}.csr`);
-    this.add(`generate the ${ca} intermediate CA key in ${path}/ and write its CSR to ${file}`, async () => {
-      const keys = (await c.list(`${path}/keys`))?.data?.keys as string[] | undefined;
+    // A key made by an earlier run waits for its signed certificate: reuse it, never replace it.
+    const keys = mounted ? ((await c.list(`${path}/keys`))?.data?.keys as string[] | undefined) : undefined;
+    const text = keys?.length
+      ? `write a CSR for the existing ${ca} intermediate key of ${path}/ to ${file} (waiting for its signed certificate)`
+      : `generate the ${ca} intermediate CA key in ${path}/ and write its CSR to ${file}`;
+    this.add(text, async () => {
       const r = keys?.length
         ? await c.write(`${path}/intermediate/generate/existing`, { common_name: params.common_name, key_ref: keys[0] })
         : await c.write(`${path}/intermediate/generate/internal`, params);
@@ -133,8 +137,9 @@ export class Planner {
     await this.c.write(`${path}/config/urls`, { issuing_certificates: [`${base}/ca`], crl_distribution_points: [`${base}/crl`], ocsp_servers: [`${base}/ocsp`] });
   }
 
-  private async planRole(path: string, role: string, want: RoleFields, mayExist: boolean): Promise<void> {
-    const have = mayExist ? (await this.c.read(`${path}/roles/${role}`).catch(() => null))?.data : undefined;
+  private async planRole(path: string, role: string, want: RoleFields): Promise<void> {
+    // A mount that does not exist yet answers with an error: then the role does not exist either.
+    const have = (await this.c.read(`${path}/roles/${role}`).catch(() => null))?.data;
     if (!roleDiffers(have, want)) return;
     this.add(`${have ? 'update' : 'create'} role ${path}/roles/${role}`, async () => { await this.c.write(`${path}/roles/${role}`, want); });
   }
