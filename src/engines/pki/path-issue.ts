@@ -108,7 +108,7 @@ export async function issueLeaf(env: PkiEnv, req: Request, d: FieldData, mode: M
     : undefined;
   const { der, serial } = await signCertificate({
     creation, subjectDer: mode === 'verbatim' ? csr!.subject.der : undefined,
-    spki: key ? key.spki : csr!.spki, notBefore, notAfter, isCA: false,
+    spki: key ? key.spki : csr!.spki, skid: key?.skid, notBefore, notAfter, isCA: false,
     basicConstraintsForNonCA: role.basic_constraints_valid_for_non_ca, aia: await aiaFor(env.store, issuer.entry), extra,
     issuer, signatureBits: role.signature_bits, usePss: role.use_pss,
   });

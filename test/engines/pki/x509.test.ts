@@ -64,6 +64,12 @@ test('names are built in Go order with Go string types, and read back', () => {
   assert.deepEqual(parsed.attrs.map((a) => a.oid), ['2.5.4.6', '2.5.4.10', '2.5.4.10', '2.5.4.3', '2.5.4.5', '0.9.2342.19200300.100.1.1']);
 });
 
+test('serials print as Vault prints them', async () => {
+  const { serialToColon } = await import('../../../src/engines/pki/x509/parse.js');
+  assert.equal(serialToColon(Buffer.from([0x0a, 0x01, 0xff])), '0a:01:ff');
+  assert.equal(serialToColon(Buffer.from([0x7f])), '7f');
+});
+
 test('IP addresses round-trip in Go forms', () => {
   for (const [ip, out] of [['10.0.0.1', '10.0.0.1'], ['::1', '::1'], ['fd00::5', 'fd00::5'], ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'], ['::ffff:10.1.2.3', '10.1.2.3']]) {
     assert.equal(formatIP(ipBytes(ip!)), out, ip);
@@ -80,9 +86,11 @@ test('RFC3339Nano and TTL warnings look like Go', () => {
 
 test('inline P-256 keys are valid keys in every encoding OpenSSL produces', async () => {
   const { generateInlineEcKey } = await import('../../../src/engines/pki/x509/key-encoding.js');
+  const { keyIdOf } = await import('../../../src/engines/pki/x509/keys.js');
   const { createPrivateKey, createPublicKey, sign, verify } = await import('node:crypto');
   for (let i = 0; i < 20; i++) {
     const e = generateInlineEcKey(256, 'sec1');
+    assert.ok(e.skid!.equals(keyIdOf(e.spki)), 'the key id computed from the point is the SPKI one');
     const k = createPrivateKey(e.pem);
     assert.ok(e.der.equals(k.export({ type: 'sec1', format: 'der' }) as Buffer));
     assert.ok(e.spki.equals(createPublicKey(k).export({ type: 'spki', format: 'der' })));

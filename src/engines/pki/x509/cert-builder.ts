@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { OID } from './oids.js';
 import type { Signer } from './keys.js';
-import { bitString, bool, explicit, ia5, implicitCons, implicitPrim, int, namedBits, octets, oid, seq, time, uintBytes, utf8 } from './der.js';
+import { bitString, bool, explicit, flatten, ia5, implicitCons, implicitPrim, int, lazy, lseq, namedBits, octets, oid, seq, TAG, time, uintBytes, utf8, type Lazy } from './der.js';
 
 export interface PolicyInfo { oid: string; cps?: string; notice?: string }
 
@@ -49,19 +49,20 @@ export interface CertTemplate {
   extra?: { oid: string; critical: boolean; value: Buffer }[];
 }
 
-const ext = (id: string, critical: boolean, value: Buffer): Buffer =>
-  critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
+/** An extension, not yet written out (see der.ts `lazy`). */
+const ext = (id: string, critical: boolean, value: Lazy | Uint8Array): Lazy =>
+  critical ? lseq(oid(id), bool(true), lazy(TAG.OCTET_STRING, [value])) : lseq(oid(id), lazy(TAG.OCTET_STRING, [value]));
 
 /**
  * Extensions that repeat from one certificate to the next (a role's usages and policies, an
  * issuer's key id and URLs) are encoded once and reused: issuing is the hot path.
  */
 const memo = new Map<string, Buffer>();
-function memoExt(key: string, build: () => Buffer): Buffer {
+function memoExt(key: string, build: () => Lazy): Buffer {
   let v = memo.get(key);
   if (!v) {
     if (memo.size > 2000) memo.clear();
-    v = build();
+    v = flatten(build());
     memo.set(key, v);
   }
   return v;
@@ -88,8 +89,8 @@ export function ipBytes(ip: string): Buffer {
   return out;
 }
 
-export function encodeSANs(s: SanInput): Buffer {
-  const names: Buffer[] = [];
+function sanNames(s: SanInput): Lazy {
+  const names: (Lazy | Uint8Array)[] = [];
   // Go writes DNS names, then emails, then IPs, then URIs; other names come after (Vault adds them).
   for (const d of s.dnsNames) names.push(implicitPrim(2, Buffer.from(d, 'ascii')));
   for (const e of s.emails) names.push(implicitPrim(1, Buffer.from(e, 'utf8')));
@@ -100,8 +101,10 @@ export function encodeSANs(s: SanInput): Buffer {
   }
   for (const u of s.uris) names.push(implicitPrim(6, Buffer.from(u, 'utf8')));
   for (const o of s.otherNames) names.push(implicitCons(0, Buffer.concat([oid(o.oid), explicit(0, utf8(o.value))])));
-  return seq(...names);
+  return lazy(TAG.SEQUENCE, names);
 }
+
+export const encodeSANs = (s: SanInput): Buffer => flatten(sanNames(s));
 
 const hasSans = (s: SanInput) => s.dnsNames.length + s.emails.length + s.ips.length + s.uris.length + s.otherNames.length > 0;
 
@@ -114,10 +117,10 @@ function policiesExt(policies: PolicyInfo[]): Buffer {
   }));
 }
 
-export function buildExtensions(t: CertTemplate): Buffer[] {
+export function buildExtensions(t: CertTemplate): (Lazy | Buffer)[] {
   const overridden = new Set((t.extra ?? []).map((e) => e.oid));
-  const exts: Buffer[] = [];
-  const push = (id: string, e: Buffer) => { if (!overridden.has(id)) exts.push(e); };
+  const exts: (Lazy | Buffer)[] = [];
+  const push = (id: string, e: Lazy | Buffer) => { if (!overridden.has(id)) exts.push(e); };
   if (t.keyUsage) push(OID.keyUsage, memoExt(`ku:${t.keyUsage}`, () => ext(OID.keyUsage, true, namedBits(t.keyUsage))));
   if (t.extKeyUsage.length) push(OID.extKeyUsage, memoExt(`eku:${t.extKeyUsage.join()}`, () => ext(OID.extKeyUsage, false, seq(...t.extKeyUsage.map(oid)))));
   if (t.isCA) {
@@ -135,7 +138,7 @@ export function buildExtensions(t: CertTemplate): Buffer[] {
       ...aia.issuingCertificates.map((u) => seq(oid(OID.aiaCaIssuers), implicitPrim(6, Buffer.from(u)))),
     ))));
   }
-  if (hasSans(t.sans)) push(OID.subjectAltName, ext(OID.subjectAltName, t.subjectIsEmpty, encodeSANs(t.sans)));
+  if (hasSans(t.sans)) push(OID.subjectAltName, ext(OID.subjectAltName, t.subjectIsEmpty, sanNames(t.sans)));
   if (t.permittedDnsDomains?.length) {
     const subtrees = t.permittedDnsDomains.map((d) => seq(implicitPrim(2, Buffer.from(d))));
     push(OID.nameConstraints, ext(OID.nameConstraints, true, seq(implicitCons(0, Buffer.concat(subtrees)))));
@@ -150,17 +153,19 @@ export function buildExtensions(t: CertTemplate): Buffer[] {
   return exts;
 }
 
+const VERSION_3 = explicit(0, int(2));
+
 export function buildTbs(t: CertTemplate, signer: Signer): Buffer {
-  return seq(
-    explicit(0, int(2)),
+  return flatten(lseq(
+    VERSION_3,
     uintBytes(t.serial),
     signer.algId,
     t.issuerName,
-    seq(time(t.notBefore), time(t.notAfter)),
+    lseq(time(t.notBefore), time(t.notAfter)),
     t.subjectName,
     t.spki,
-    explicit(3, seq(...buildExtensions(t))),
-  );
+    lazy(0xa3, [lazy(TAG.SEQUENCE, buildExtensions(t))]),
+  ));
 }
 
 /** Signs a TBS structure (certificate, CRL or CSR info) and wraps it with the algorithm and signature. */

@@ -12,13 +12,43 @@ export const TAG = {
 
 const headerLength = (len: number): number => (len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : len < 0x1000000 ? 5 : 6);
 
-function writeHeader(out: Buffer, tag: number, len: number): number {
-  out[0] = tag;
-  if (len < 0x80) { out[1] = len; return 2; }
+/** Writes a tag and length at `at`; returns the offset after them. */
+function writeHeader(out: Buffer, tag: number, len: number, at = 0): number {
+  out[at] = tag;
+  if (len < 0x80) { out[at + 1] = len; return at + 2; }
   const n = headerLength(len) - 2;
-  out[1] = 0x80 | n;
-  for (let i = 0, v = len; i < n; i++, v = Math.floor(v / 256)) out[1 + n - i] = v & 0xff;
-  return 2 + n;
+  out[at + 1] = 0x80 | n;
+  for (let i = 0, v = len; i < n; i++, v = Math.floor(v / 256)) out[at + 1 + n - i] = v & 0xff;
+  return at + 2 + n;
+}
+
+/**
+ * A constructed value not yet written out: nesting these and writing the whole tree once
+ * (`flatten`) costs one allocation instead of one per level, which is what certificate
+ * templates are made of.
+ */
+export interface Lazy { tag: number; parts: readonly (Lazy | Uint8Array)[]; len: number; size: number }
+
+export function lazy(tag: number, parts: readonly (Lazy | Uint8Array)[]): Lazy {
+  let len = 0;
+  for (const p of parts) len += p instanceof Uint8Array ? p.length : p.size;
+  return { tag, parts, len, size: headerLength(len) + len };
+}
+
+export const lseq = (...parts: (Lazy | Uint8Array)[]): Lazy => lazy(TAG.SEQUENCE, parts);
+
+function writeLazy(n: Lazy, out: Buffer, at: number): number {
+  let o = writeHeader(out, n.tag, n.len, at);
+  for (const p of n.parts) {
+    if (p instanceof Uint8Array) { out.set(p, o); o += p.length; } else o = writeLazy(p, out, o);
+  }
+  return o;
+}
+
+export function flatten(n: Lazy): Buffer {
+  const out = Buffer.allocUnsafe(n.size);
+  writeLazy(n, out, 0);
+  return out;
 }
 
 /** One allocation for the header and all parts: most of an issuance's encoding time is here. */
@@ -127,9 +157,19 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 export function time(ms: number): Buffer {
   const d = new Date(ms);
   const y = d.getUTCFullYear();
-  const rest = `${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
-  if (y >= 1950 && y < 2050) return tlv(TAG.UTC_TIME, Buffer.from(pad(y % 100) + rest, 'ascii'));
-  return tlv(TAG.GENERALIZED_TIME, Buffer.from(pad(y, 4) + rest, 'ascii'));
+  const utc = y >= 1950 && y < 2050;
+  // Digits written straight into the encoding: this runs twice per certificate.
+  const digits = [d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+  const out = Buffer.allocUnsafe(utc ? 15 : 17);
+  out[0] = utc ? TAG.UTC_TIME : TAG.GENERALIZED_TIME;
+  out[1] = utc ? 13 : 15;
+  let o = 2;
+  if (!utc) { out[o++] = 48 + Math.floor(y / 1000) % 10; out[o++] = 48 + Math.floor(y / 100) % 10; }
+  out[o++] = 48 + Math.floor(y / 10) % 10;
+  out[o++] = 48 + y % 10;
+  for (const v of digits) { out[o++] = 48 + Math.floor(v / 10); out[o++] = 48 + v % 10; }
+  out[o] = 90; // Z
+  return out;
 }
 
 export function generalizedTime(ms: number): Buffer {

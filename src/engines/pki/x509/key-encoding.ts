@@ -3,7 +3,7 @@
  * encoders cost 150-350 µs per call on the event loop; a JWK export costs ~5 µs and the DER
  * below a few more. The output is byte-identical to OpenSSL's (see key-encoding tests).
  */
-import { createECDH, createPublicKey, type KeyObject } from 'node:crypto';
+import { createECDH, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { bitString, explicit, int, nullValue, octets, oid, seq, uintBytes } from './der.js';
 import { OID } from './oids.js';
 import { encodePem } from './pem.js';
@@ -71,6 +71,8 @@ export type PrivateEncoding = 'pkcs1' | 'sec1' | 'pkcs8';
 
 export interface EncodedKey {
   spki: Buffer;
+  /** Subject key identifier (SHA-1 of the public key bits), when known without parsing the SPKI. */
+  skid?: Buffer;
   /** DER of the private key in the requested encoding. */
   der: Buffer;
   /** The same as PEM, trimmed (as Vault returns it). */
@@ -117,5 +119,5 @@ export function generateInlineEcKey(bits: number, encoding: PrivateEncoding): En
   const inner = seq(int(1), octets(d), ...(encoding === 'pkcs8' ? [] : [explicit(0, curve)]), explicit(1, bitString(point)));
   const der = encoding === 'pkcs8' ? seq(int(0), seq(oid(OID.ecPublicKey), curve), octets(inner)) : inner;
   const spki = seq(seq(oid(OID.ecPublicKey), curve), bitString(point));
-  return { spki, der, pem: encodePem(PEM_TYPE[encoding], der) };
+  return { spki, skid: createHash('sha1').update(point).digest(), der, pem: encodePem(PEM_TYPE[encoding], der) };
 }

@@ -75,12 +75,12 @@ export async function generateKeyMaterial(type: KeyType, bits: number): Promise<
 }
 
 /** A new leaf key with its SPKI and its private key in the form the response needs. */
-export async function generateEncodedKey(type: KeyType, bits: number, form: PrivateKeyForm): Promise<{ spki: Buffer; privateKey: string | Buffer }> {
+export async function generateEncodedKey(type: KeyType, bits: number, form: PrivateKeyForm): Promise<{ spki: Buffer; skid?: Buffer; privateKey: string | Buffer }> {
   // P-256 keys are generated inline (~30 µs); RSA and the larger curves go to the thread pool.
   const e = type === 'ec' && inlineCurve(bits || 256)
     ? generateInlineEcKey(bits || 256, form.encoding)
     : encodePrivateKey(await generateKey(type, bits), form.encoding);
-  return { spki: e.spki, privateKey: form.format === 'der' ? e.der : e.pem };
+  return { spki: e.spki, skid: e.skid, privateKey: form.format === 'der' ? e.der : e.pem };
 }
 
 export interface KeyInfo { type: KeyType; bits: number }

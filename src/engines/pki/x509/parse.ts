@@ -185,7 +185,7 @@ export function parseCSR(der: Buffer | Uint8Array): ParsedCSR {
 }
 
 /** Lowercase colon-separated hex of the serial's magnitude, Vault's display form. */
-export const serialToColon = (serial: Buffer): string => [...serial].map((b) => b.toString(16).padStart(2, '0')).join(':');
+export const serialToColon = (serial: Buffer): string => serial.toString('hex').replace(/(..)(?!$)/g, '$1:');
 
 /** Checks that a Node-level read of a whole DER value works (used to validate user input early). */
 export function isDer(buf: Buffer): boolean {

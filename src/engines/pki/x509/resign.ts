@@ -6,7 +6,7 @@
 import { OID } from './oids.js';
 import { buildExtensions, signStructure, type AiaUrls } from './cert-builder.js';
 import type { Signer } from './keys.js';
-import { children, explicit, raw, read, readOid, seq, parseTop } from './der.js';
+import { children, explicit, flatten, raw, read, readOid, seq, parseTop } from './der.js';
 
 const REPLACED = new Set<string>([OID.authorityKeyId, OID.authorityInfoAccess, OID.crlDistributionPoints]);
 
@@ -34,7 +34,7 @@ export async function resignCertificate(der: Buffer, issuerName: Buffer, issuerK
     serial: Buffer.alloc(1), issuerName, subjectName: Buffer.from(subject), subjectIsEmpty: false, notBefore: 0, notAfter: 0,
     spki: Buffer.from(spki), isCA: false, keyUsage: 0, extKeyUsage: [], skid: Buffer.alloc(0), akid: issuerKeyId,
     sans: { dnsNames: [], emails: [], ips: [], uris: [], otherNames: [] }, aia,
-  }).filter((e) => {
+  }).map((e) => (e instanceof Uint8Array ? e : flatten(e))).filter((e) => {
     const o = readOid(children(read(e))[0]!);
     return REPLACED.has(o);
   });
