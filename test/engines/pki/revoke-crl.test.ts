@@ -175,3 +175,18 @@ test('auto_rebuild: revocations reach the CRL at the next periodic run, and a CR
     await pki.backend.def.cleanup?.();
   }
 });
+
+test('tidy_expired_issuers removes issuers past NotAfter + issuer_safety_buffer, never the default', async () => {
+  const pki = await newPki();
+  const old = await pki.ok('update', 'root/generate/internal', { common_name: 'Old', key_type: 'ec', ttl: '1h', issuer_name: 'old' });
+  const current = await pki.ok('update', 'root/generate/internal', { common_name: 'Current', key_type: 'ec', ttl: '2h', issuer_name: 'current' });
+  await pki.ok('update', 'config/issuers', { default: 'current' });
+  pki.clock.offset = 5 * 3600e3;
+  const r = await pki.call('update', 'tidy', { tidy_expired_issuers: true, issuer_safety_buffer: '1h' });
+  assert.equal(r!.status, 202);
+  for (let i = 0; i < 100 && (await pki.ok('read', 'tidy-status')).state === 'Running'; i++) await new Promise((res) => setTimeout(res, 10));
+  assert.equal((await pki.ok('read', 'tidy-status')).state, 'Finished');
+  assert.deepEqual((await pki.ok('list', 'issuers')).keys, [current.issuer_id], 'the expired default stays; the other expired one is gone');
+  assert.ok(old.issuer_id);
+  assert.equal((await pki.ok('list', 'keys')).keys.length, 2, 'keys are kept');
+});
