@@ -146,7 +146,7 @@ export function intermediatePaths(env: PkiEnv): PathDef[] {
   const gen = (req: Request, d: FieldData) => generateIntermediate(env, req, d);
   const imp = (req: Request, d: FieldData) => importBundle(env, req, d);
   const importFields = {
-    pem_bundle: { type: 'string' as const, description: 'PEM-format, concatenated unencrypted secret-key (optional) and certificates.' },
+    pem_bundle: { type: 'string' as const, sensitive: true, description: 'PEM-format, concatenated unencrypted secret-key (optional) and certificates.' },
     certificate: { type: 'string' as const, description: 'PEM-format certificate. This must be a CA certificate with a public key matching the previously-generated key from the generation endpoint. Additional parent CAs may be optionally appended to the bundle.' },
   };
   return [
