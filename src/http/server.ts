@@ -31,7 +31,7 @@ export function requestHandler(core: Core, logger: Logger) {
     try {
       const rawPath = (req.url ?? '/').split('?')[0]!;
       // URL parsing would resolve dot segments silently; refuse them instead.
-      if (/(^|\/)\.\.?(\/|$)/.test(rawPath) || /%2e%2e|%2f/i.test(rawPath)) {
+      if (/(^|\/)\.\.?(\/|$)/.test(rawPath) || /%2e%2e/i.test(rawPath)) {
         sendError(res, 400, [`invalid request path "${rawPath.slice(0, 200)}"`]);
         return;
       }

@@ -99,3 +99,11 @@ test('token lookup shows last_renewal_time once renewed', async () => {
   assert.equal(typeof r.body.data.last_renewal_time, 'number');
   assert.match(r.body.data.last_renewal, /^\d{4}-\d{2}-\d{2}T/);
 });
+
+test('%2F in a path decodes to / (OCSP GET carries base64); a decoded .. is still refused', async () => {
+  await c.api('POST', 'secret/data/enc/slash', { data: { a: 1 } });
+  let r = await c.api('GET', 'secret/data/enc%2Fslash');
+  assert.equal(r.status, 200);
+  r = await c.api('GET', 'secret/data/x%2F..%2F..%2Fsys%2Fmounts');
+  assert.equal(r.status, 400);
+});
