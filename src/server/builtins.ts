@@ -13,6 +13,7 @@ import { userpassFactory } from '../auth/userpass/backend.js';
 import { approleFactory } from '../auth/approle/backend.js';
 import { kubernetesAuthFactory } from '../auth/kubernetes/backend.js';
 import { jwtAuthFactory } from '../auth/jwt/backend.js';
+import { certAuthFactory } from '../auth/cert/backend.js';
 import { kubernetesSecretsFactory } from '../engines/kubernetes/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
@@ -29,6 +30,7 @@ registerType('approle', 'auth', approleFactory);
 registerType('kubernetes', 'auth', kubernetesAuthFactory);
 registerType('jwt', 'auth', jwtAuthFactory);
 registerType('oidc', 'auth', jwtAuthFactory);
+registerType('cert', 'auth', certAuthFactory);
 registerType('kubernetes', 'secret', kubernetesSecretsFactory);
 
 // Core services with sys endpoints of their own.
