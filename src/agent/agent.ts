@@ -60,7 +60,8 @@ export class Agent {
       skipVerify: fromEnv.skipVerify ?? v.tlsSkipVerify,
       tlsServerName: fromEnv.tlsServerName ?? v.tlsServerName,
       namespace: fromEnv.namespace ?? v.namespace,
-      ...extra,
+      // Only keys the caller set: an undefined override must not erase the vault stanza's TLS files.
+      ...Object.fromEntries(Object.entries(extra).filter(([, val]) => val !== undefined)),
     };
   }
 

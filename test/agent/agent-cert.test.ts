@@ -7,7 +7,7 @@ import { call, startTLSCoffer } from '../auth/cert/fixture.js';
 import { agentFromHCL } from './helpers.js';
 
 // SKIPPED: agent.run() does not return (no output even with AGENT_TEST_LOG=debug) against the TLS Coffer; not yet diagnosed.
-test('cert auto-auth logs in with the client certificate and writes the token sink', { skip: 'agent run hangs against the TLS server; not yet diagnosed' }, async () => {
+test('cert auto-auth logs in with the client certificate and writes the token sink', async () => {
   const c = await startTLSCoffer();
   try {
     await c.admin('/v1/sys/auth/cert', 'POST', { type: 'cert' });
