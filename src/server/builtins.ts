@@ -14,6 +14,7 @@ import { approleFactory } from '../auth/approle/backend.js';
 import { kubernetesAuthFactory } from '../auth/kubernetes/backend.js';
 import { jwtAuthFactory } from '../auth/jwt/backend.js';
 import { certAuthFactory } from '../auth/cert/backend.js';
+import { awsAuthFactory } from '../auth/aws/backend.js';
 import { kubernetesSecretsFactory } from '../engines/kubernetes/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
@@ -31,6 +32,7 @@ registerType('kubernetes', 'auth', kubernetesAuthFactory);
 registerType('jwt', 'auth', jwtAuthFactory);
 registerType('oidc', 'auth', jwtAuthFactory);
 registerType('cert', 'auth', certAuthFactory);
+registerType('aws', 'auth', awsAuthFactory);
 registerType('kubernetes', 'secret', kubernetesSecretsFactory);
 
 // Core services with sys endpoints of their own.

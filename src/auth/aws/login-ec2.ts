@@ -1,0 +1,185 @@
+/**
+ * The ec2 login: an instance proves who it is with its instance identity document, signed by
+ * AWS (the `pkcs7` document, or the plain `identity` document with its base64 SHA256-RSA
+ * `signature`), checked against the certificates registered under config/certificate. Then
+ * Vault's checks: the role's bounds, and the identity access list with the client nonce.
+ *
+ * Not done (Coffer does not call the EC2 API): Vault's DescribeInstances call that checks the
+ * instance is running, and the bounds only that call can answer (bound_vpc_id, bound_subnet_id,
+ * bound_iam_role_arn, bound_iam_instance_profile_arn) and role tags. A role with one of them
+ * refuses every ec2 login with a message saying so, instead of passing silently.
+ */
+import { randomUUID, verify, type X509Certificate } from 'node:crypto';
+import type { FieldData } from '../../framework/fields.js';
+import type { Auth, LogicalStorage, Request, Response } from '../../framework/types.js';
+import type { SystemView } from '../../framework/backend.js';
+import { badRequest, permissionDenied } from '../../lib/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { cidrAllows } from '../../core/tokens/token-info.js';
+import { authFromParams } from '../token-fields.js';
+import { REAUTH_DISABLED_NONCE, checkReturningInstance, readAccessEntry, writeAccessEntry, type AccessListEntry } from './accesslist.js';
+import { registeredCertificates } from './config-certificate.js';
+import { EC2_METADATA, readIdentityConfig, selectMetadata } from './config-identity.js';
+import { Pkcs7Error, verifySignedData } from './pkcs7.js';
+import { readRole, type AwsRole } from './role.js';
+
+export interface Ec2Deps { storage: LogicalStorage; system: SystemView; clock: Clock }
+
+export interface IdentityDocument { instanceId: string; imageId: string; accountId: string; region: string; pendingTime: string }
+
+const b64 = /^[A-Za-z0-9+/=\s]*$/;
+
+function parseDocument(bytes: Buffer): IdentityDocument {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw badRequest('failed to unmarshal the instance identity document');
+  }
+  if (!doc || typeof doc !== 'object') throw badRequest('failed to unmarshal the instance identity document');
+  const s = (k: string) => (typeof doc[k] === 'string' ? (doc[k] as string) : '');
+  return { instanceId: s('instanceId'), imageId: s('imageId'), accountId: s('accountId'), region: s('region'), pendingTime: s('pendingTime') };
+}
+
+function fromPkcs7(text: string, certs: X509Certificate[]): IdentityDocument {
+  // The metadata service serves the DER as base64 without PEM armour; accept armour too.
+  const body = text.replace(/-----(BEGIN|END) PKCS7-----/g, '');
+  if (!b64.test(body)) throw badRequest('failed to decode the PEM encoded PKCS#7 signature');
+  const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  if (!der.length) throw badRequest('failed to decode the PEM encoded PKCS#7 signature');
+  if (!certs.length) throw badRequest('certificates to verify the signature are not found');
+  try {
+    return parseDocument(verifySignedData(der, certs));
+  } catch (e) {
+    if (e instanceof Pkcs7Error) throw badRequest(`failed to verify the signature: ${e.message}`);
+    throw badRequest('failed to parse the BER encoded PKCS#7 signature');
+  }
+}
+
+function fromIdentityAndSignature(identity: Buffer, sig: Buffer, certs: X509Certificate[]): IdentityDocument {
+  if (!certs.length) throw badRequest('certificates to verify the signature are not found');
+  for (const c of certs) {
+    let ok = false;
+    try { ok = verify('sha256', identity, c.publicKey, sig); } catch { ok = false; }
+    if (ok) return parseDocument(identity);
+  }
+  throw badRequest('instance identity verification using SHA256 RSA signature is unsuccessful');
+}
+
+/** The verified document and the role it logs in to (given, or named after the AMI). */
+async function documentAndRole(deps: Ec2Deps, d: FieldData): Promise<{ doc: IdentityDocument; roleName: string; role: AwsRole }> {
+  const decode = (field: string, what: string): Buffer => {
+    const v = d.str(field);
+    if (!v) return Buffer.alloc(0);
+    const buf = b64.test(v) ? Buffer.from(v, 'base64') : Buffer.alloc(0);
+    if (!buf.length) throw badRequest(`failed to base64 decode the ${what}`);
+    return buf;
+  };
+  const identity = decode('identity', 'instance identity document');
+  const signature = decode('signature', 'SHA256 RSA signature of the instance identity document');
+  const pkcs7 = d.str('pkcs7');
+  if (!pkcs7 && !identity.length && !signature.length) {
+    throw badRequest('either pkcs7 or a tuple containing the instance identity document and its SHA256 RSA signature needs to be provided');
+  }
+  if (pkcs7 && identity.length && signature.length) {
+    throw badRequest('both pkcs7 and a tuple containing the instance identity document and its SHA256 RSA signature is supplied; provide only one');
+  }
+  const doc = pkcs7
+    ? fromPkcs7(pkcs7, await registeredCertificates(deps.storage, 'pkcs7'))
+    : fromIdentityAndSignature(identity, signature, await registeredCertificates(deps.storage, 'identity'));
+  const roleName = d.str('role') || doc.imageId;
+  const role = roleName ? await readRole(deps.storage, roleName) : undefined;
+  if (!role) throw badRequest(`entry for role "${roleName}" not found`);
+  return { doc, roleName, role };
+}
+
+/** Bounds the signed document answers; the rest would need the EC2 API. */
+function checkBounds(role: AwsRole, roleName: string, doc: IdentityDocument): void {
+  if (role.bound_region.length && !role.bound_region.includes(doc.region)) {
+    throw badRequest(`Region "${doc.region}" does not satisfy the constraint on role "${roleName}"`);
+  }
+  const fail = (why: string) => badRequest(`Error validating instance: ${why}`);
+  if (role.bound_ec2_instance_id.length && !role.bound_ec2_instance_id.includes(doc.instanceId)) {
+    throw fail(`instance ID "${doc.instanceId}" does not belong to the role "${roleName}"`);
+  }
+  if (role.bound_account_id.length && !role.bound_account_id.includes(doc.accountId)) {
+    throw fail(`account ID "${doc.accountId}" does not belong to role "${roleName}"`);
+  }
+  // Vault reads the AMI from DescribeInstances; the signed document states the same AMI.
+  if (role.bound_ami_id.length && !role.bound_ami_id.includes(doc.imageId)) {
+    throw fail(`AMI ID "${doc.imageId}" does not belong to role "${roleName}"`);
+  }
+  for (const f of ['bound_subnet_id', 'bound_vpc_id', 'bound_iam_instance_profile_arn', 'bound_iam_role_arn'] as const) {
+    if (role[f].length) throw fail(`${f} needs the instance's description from the EC2 API (DescribeInstances), which Coffer does not call; remove it from role "${roleName}"`);
+  }
+}
+
+export async function ec2Login(deps: Ec2Deps, req: Request, d: FieldData): Promise<Response> {
+  const { doc, roleName, role } = await documentAndRole(deps, d);
+  if (role.token_bound_cidrs.length && !cidrAllows(role.token_bound_cidrs, req.remoteAddr)) throw permissionDenied();
+  if (role.auth_type !== 'ec2') throw badRequest(`auth method ec2 not allowed for role ${roleName}`);
+  if (!doc.instanceId) throw badRequest('instance identity document has no instanceId');
+  const identity = await readIdentityConfig(deps.storage);
+  const aliasName = identity.ec2_alias === 'instance_id' ? doc.instanceId : identity.ec2_alias === 'image_id' ? doc.imageId : role.role_id;
+
+  checkBounds(role, roleName, doc);
+  if (role.role_tag) throw badRequest(`failed to fetch and verify the role tag: the instance's tags come from the EC2 API, which Coffer does not call`);
+
+  const stored = await readAccessEntry(deps.storage, doc.instanceId);
+  let disallow = role.disallow_reauthentication;
+  const nonceSupplied = d.has('nonce');
+  let nonce = nonceSupplied ? d.str('nonce') : '';
+  if (nonceSupplied && nonce === '') {
+    // An explicitly empty nonce asks for no reauthentication from this instance.
+    nonce = REAUTH_DISABLED_NONCE;
+    disallow = true;
+  }
+  if (stored) {
+    checkReturningInstance(nonce, doc.pendingTime, stored, role);
+    disallow = disallow || stored.disallow_reauthentication;
+  }
+  if (!nonceSupplied) nonce = randomUUID();
+
+  const maxLease = deps.system.maxLeaseTTL();
+  const shortestMaxTTL = role.token_max_ttl > 0 && role.token_max_ttl < maxLease ? role.token_max_ttl : maxLease;
+  const longestMaxTTL = Math.max(role.token_max_ttl, maxLease);
+  const now = deps.clock.now();
+  const entry: AccessListEntry = stored
+    ? { ...stored }
+    : { role: roleName, client_nonce: nonce, creation_time: now, disallow_reauthentication: false, pending_time: '', expiration_time: 0, last_updated_time: 0 };
+  entry.last_updated_time = now;
+  entry.expiration_time = now + longestMaxTTL * 1000;
+  entry.pending_time = doc.pendingTime;
+  entry.disallow_reauthentication = disallow;
+  if (disallow) entry.client_nonce = '';
+  if (nonce.length > 128 && !disallow) throw badRequest('client nonce exceeding the limit of 128 characters');
+  await writeAccessEntry(deps.storage, doc.instanceId, entry);
+
+  const facts = { instance_id: doc.instanceId, region: doc.region, account_id: doc.accountId, ami_id: doc.imageId, auth_type: 'ec2' };
+  const chosen = selectMetadata(EC2_METADATA, identity.ec2_metadata, facts);
+  const metadata: Record<string, string> = { role_tag_max_ttl: '0s', role: roleName, ...chosen };
+  if (!disallow && !nonceSupplied) metadata.nonce = nonce;
+  const auth: Auth = authFromParams(role, {
+    metadata,
+    alias: { name: aliasName, metadata: chosen },
+    internal: { auth_type: 'ec2', role: roleName, instance_id: doc.instanceId, region: doc.region, account_id: doc.accountId },
+    displayName: doc.instanceId,
+  });
+  auth.maxTTL = shortestMaxTTL;
+  return { auth };
+}
+
+/** Renewal re-reads the access list entry and the role, and pushes the entry's expiry out. */
+export async function ec2Renew(deps: Ec2Deps, auth: Auth): Promise<Auth> {
+  const instanceId = String(auth.internal?.instance_id ?? '');
+  const stored = instanceId ? await readAccessEntry(deps.storage, instanceId) : undefined;
+  if (!stored) throw badRequest(`failed to verify the access list identity entry for instance ID: "${instanceId}"`);
+  const role = await readRole(deps.storage, stored.role);
+  if (!role) throw badRequest('role entry not found');
+  const maxLease = deps.system.maxLeaseTTL();
+  const now = deps.clock.now();
+  stored.last_updated_time = now;
+  stored.expiration_time = now + Math.max(role.token_max_ttl, maxLease) * 1000;
+  await writeAccessEntry(deps.storage, instanceId, stored);
+  return { ...auth, ttl: role.token_ttl, maxTTL: role.token_max_ttl > 0 && role.token_max_ttl < maxLease ? role.token_max_ttl : maxLease, period: role.token_period };
+}
