@@ -16,6 +16,7 @@ import { jwtAuthFactory } from '../auth/jwt/backend.js';
 import { certAuthFactory } from '../auth/cert/backend.js';
 import { awsAuthFactory } from '../auth/aws/backend.js';
 import { kubernetesSecretsFactory } from '../engines/kubernetes/backend.js';
+import { databaseFactory } from '../engines/database/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
 import { pkiFactory } from '../engines/pki/backend.js';
@@ -34,6 +35,7 @@ registerType('oidc', 'auth', jwtAuthFactory);
 registerType('cert', 'auth', certAuthFactory);
 registerType('aws', 'auth', awsAuthFactory);
 registerType('kubernetes', 'secret', kubernetesSecretsFactory);
+registerType('database', 'secret', databaseFactory);
 
 // Core services with sys endpoints of their own.
 onUnseal('wrapping', async (core) => { core.services.wrapping = new Wrapping(core); });
