@@ -48,7 +48,7 @@ export function configCertificatePaths(storage: LogicalStorage): PathDef[] {
     const given = d.str('aws_public_cert').trim();
     // Vault accepts the PEM itself or its base64 encoding.
     const decoded = /^[A-Za-z0-9+/=\s]+$/.test(given) ? Buffer.from(given, 'base64').toString('utf8') : '';
-    entry.aws_public_cert = decoded.includes('-----BEGIN') ? decoded : given;
+    entry.aws_public_cert = decoded.includes('-----BEGIN') ? decoded.trim() : given;
     if (!entry.aws_public_cert) throw badRequest('invalid aws_public_cert');
     try {
       parseOnePem(entry.aws_public_cert);
