@@ -44,5 +44,10 @@ export async function generateUsername(template: string, displayName: string, ro
 
 /** Parses a username_template, throwing the parser's message for a 400. */
 export async function checkUsernameTemplate(template: string): Promise<void> {
-  await NameTemplate.parse(template).generate({ DisplayName: '', RoleName: '' });
+  try {
+    await NameTemplate.parse(template).generate({ DisplayName: '', RoleName: '' });
+  } catch (e) {
+    // Empty metadata may well render an empty name; only a template that cannot run is refused.
+    if (!/empty name/.test((e as Error).message)) throw e;
+  }
 }
