@@ -20,7 +20,7 @@ import { authFromParams } from '../token-fields.js';
 import { REAUTH_DISABLED_NONCE, checkReturningInstance, readAccessEntry, writeAccessEntry, type AccessListEntry } from './accesslist.js';
 import { registeredCertificates } from './config-certificate.js';
 import { EC2_METADATA, readIdentityConfig, selectMetadata } from './config-identity.js';
-import { Pkcs7Error, verifySignedData } from './pkcs7.js';
+import { Pkcs7Error, Pkcs7ParseError, verifySignedData } from './pkcs7.js';
 import { readRole, type AwsRole } from './role.js';
 
 export interface Ec2Deps { storage: LogicalStorage; system: SystemView; clock: Clock }
@@ -51,6 +51,7 @@ function fromPkcs7(text: string, certs: X509Certificate[]): IdentityDocument {
   try {
     return parseDocument(verifySignedData(der, certs));
   } catch (e) {
+    if (e instanceof Pkcs7ParseError) throw badRequest(e.message);
     if (e instanceof Pkcs7Error) throw badRequest(`failed to verify the signature: ${e.message}`);
     throw badRequest('failed to parse the BER encoded PKCS#7 signature');
   }

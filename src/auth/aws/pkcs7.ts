@@ -32,6 +32,8 @@ const SIGNATURE_HASHES: Record<string, string> = {
 type Block = asn1js.AsnType;
 
 export class Pkcs7Error extends Error {}
+/** The input is not a SignedData at all (as opposed to one that does not verify). */
+export class Pkcs7ParseError extends Pkcs7Error {}
 
 const children = (b: Block | undefined): Block[] => {
   const v = (b as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
@@ -81,9 +83,9 @@ function asDate(b: Block | undefined): Date | undefined {
  */
 export function verifySignedData(der: Buffer, trusted: X509Certificate[]): Buffer {
   const parsed = asn1js.fromBER(new Uint8Array(der));
-  if (parsed.offset === -1) throw new Pkcs7Error('failed to parse the BER encoded PKCS#7 signature');
+  if (parsed.offset === -1) throw new Pkcs7ParseError('failed to parse the BER encoded PKCS#7 signature');
   const [type, wrapped] = children(parsed.result);
-  if (oid(type) !== OID_SIGNED_DATA || !isContext(wrapped, 0)) throw new Pkcs7Error('not a PKCS#7 SignedData');
+  if (oid(type) !== OID_SIGNED_DATA || !isContext(wrapped, 0)) throw new Pkcs7ParseError('failed to parse the BER encoded PKCS#7 signature');
   const sd = children(children(wrapped)[0]);
   const encap = children(sd[2]);
   const eContentType = oid(encap[0]);
