@@ -103,6 +103,9 @@ export class PostgresPlugin implements DatabasePlugin {
       throw this.fail(e, 'unable to get connection: ');
     }
     let broken: Error | undefined;
+    // A checked-out client whose connection drops emits 'error'; unheard, that would crash the process.
+    const onError = (e: Error) => { broken = e; };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       await work(client);
@@ -111,6 +114,7 @@ export class PostgresPlugin implements DatabasePlugin {
       await client.query('ROLLBACK').catch((re) => { broken = re as Error; });
       throw this.fail(e);
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
