@@ -109,7 +109,8 @@ export function connectionSettings(d: ConnectionDetails, escapePassword: boolean
 export function sanitize(message: string, secrets: string[]): string {
   let out = message;
   for (const s of secrets) {
-    if (!s) continue;
+    // Masking a one- to three-character "password" would only garble words ("e[password]ist").
+    if (s.length < 4) continue;
     for (const form of new Set([s, encodeURIComponent(s)])) out = out.split(form).join('[password]');
   }
   return out;
