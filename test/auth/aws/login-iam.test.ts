@@ -4,6 +4,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { iamLoginData } from '../../../src/auth/aws/client-login.js';
 import { startStsTestServer, type StsTestServer } from '../../../src/auth/aws/testing/sts-server.js';
 import { startCoffer, type TestCoffer } from '../../support/server.js';
@@ -24,6 +26,7 @@ before(async () => {
   });
   coffer = await startCoffer();
   assert.equal((await coffer.api('POST', 'sys/auth/aws', { type: 'aws' })).status, 204);
+  assert.equal((await coffer.api('PUT', 'sys/audit/file', { type: 'file', options: { file_path: join(coffer.dataDir, 'audit.log') } })).status, 204);
   const cfg = await coffer.api('POST', 'auth/aws/config/client', { access_key: 'AKIDCOFFER', secret_key: 'coffer-never-shows-this', sts_endpoint: sts.url, max_retries: 0 });
   assert.equal(cfg.status, 204, JSON.stringify(cfg.body));
   await coffer.api('POST', 'auth/aws/role/alice', { bound_iam_principal_arn: `arn:aws:iam::${ACCOUNT}:user/alice`, policies: 'dev', ttl: '1h' });
@@ -156,9 +159,14 @@ test('iam login: config/identity chooses the alias and the metadata', async () =
   }
 });
 
-test('the secret key of config/client is never returned over HTTP', async () => {
+test('the secret key of config/client is never returned over HTTP nor written to the audit log', async () => {
   const r = await coffer.api('GET', 'auth/aws/config/client');
   assert.equal(r.status, 200);
   assert.equal(r.body.data.access_key, 'AKIDCOFFER');
   assert.ok(!JSON.stringify(r.body).includes('coffer-never-shows-this'));
+  const audit = readFileSync(join(coffer.dataDir, 'audit.log'), 'utf8');
+  assert.match(audit, /auth\/aws\/config\/client/);
+  assert.ok(!audit.includes('coffer-never-shows-this'));
+  // Login tokens are HMAC'd too.
+  assert.ok(!/hvs\.[A-Za-z0-9]{24}/.test(audit));
 });
