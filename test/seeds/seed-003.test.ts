@@ -6,8 +6,10 @@
  * Vault side (the awesome-db policy, kubernetes auth with the reviewer JWT, host and CA, role
  * "web"); a pod logging in with curl; leases that an administrator revokes; and Vault Agent's
  * auto-auth with a file sink that renews the token and logs in again when it cannot.
- * Not here (docs/seeds.md): dynamic database credentials (Coffer has no database engine yet),
- * transit, the Helm chart, HA, auto-unseal and the injector.
+ * In between, the talk's dynamic secret: `secrets enable database`, a PostgreSQL connection and
+ * role awesome-db, and the pod reading database/creds/awesome-db: a real PostgreSQL role under a
+ * lease, dropped when the lease is revoked.
+ * Not here (docs/seeds.md): transit, the Helm chart, HA, auto-unseal and the injector.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,6 +19,7 @@ import { after, before, test } from 'node:test';
 import { startKubeTestServer, type KubeTestServer } from '../../src/kube/testing/index.js';
 import { startCoffer, type TestCoffer } from '../support/server.js';
 import { cofferBin, seedShell, type SeedShell } from './shell.js';
+import { pgAdmin, pgRole, runId, scramMatches, skipUnless } from '../engines/database/dbs.js';
 
 let coffer: TestCoffer;
 let kube: KubeTestServer;
@@ -150,6 +153,54 @@ curl -sS --request POST \\
   const after = await sh.run('coffer token lookup', { env });
   assert.equal(after.code, 2);
   assert.match(after.stderr, /Code: 403\. Errors:\n\n\* permission denied\n/);
+});
+
+const pgReady = await skipUnless('postgres');
+
+test('dynamic secrets: the pod reads database/creds/awesome-db; a PostgreSQL role with a lease, gone when revoked', pgReady, async () => {
+  // "Vault, I need to talk to this database." The operator's side, with the root token.
+  const app = `coffer_seed003_${runId()}`;
+  let out = await sh.ok(`coffer secrets enable database
+coffer write database/config/awesome-db \\
+  plugin_name=postgresql-database-plugin \\
+  allowed_roles=awesome-db \\
+  connection_url="postgresql://{{username}}:{{password}}@127.0.0.1:5432/test?sslmode=disable&application_name=${app}" \\
+  username=postgres password=root-password-of-the-database
+coffer write database/roles/awesome-db \\
+  db_name=awesome-db \\
+  creation_statements="CREATE ROLE \\"{{name}}\\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO \\"{{name}}\\";" \\
+  default_ttl=1h max_ttl=24h`);
+  assert.equal(out, 'Success! Enabled the database secrets engine at: database/\nSuccess! Data written to: database/config/awesome-db\nSuccess! Data written to: database/roles/awesome-db\n');
+
+  // The pod logs in again and reads its credentials: "reading is the way you create them".
+  const login = JSON.parse(await sh.ok(`KUBE_TOKEN=$(kubectl create token webserver)
+curl -sS --request POST --data '{"jwt": "'"$KUBE_TOKEN"'", "role": "web"}' $VAULT_ADDR/v1/auth/kubernetes/login`));
+  const env = { VAULT_TOKEN: login.auth.client_token };
+  const creds = JSON.parse(await sh.ok('coffer read -format=json database/creds/awesome-db', { env }));
+  assert.match(creds.lease_id, /^database\/creds\/awesome-db\/\w+$/);
+  assert.equal(creds.lease_duration, 3600);
+  assert.equal(creds.renewable, true);
+  assert.match(creds.data.username, /^v-kubernet-awesome--[A-Za-z0-9]{20}-\d{10}$/);
+  const admin = pgAdmin();
+  try {
+    const role = await pgRole(admin, creds.data.username);
+    assert.ok(role, 'the database role exists');
+    assert.equal(scramMatches(role.rolpassword, creds.data.password), true);
+    assert.ok(role.rolvaliduntil && role.rolvaliduntil.getTime() > Date.now() + 3500_000);
+    // The pod's policy gives it this path only.
+    const denied = await sh.run('coffer read database/config/awesome-db', { env });
+    assert.match(denied.stderr, /Code: 403/);
+    // "I tell it, hey, I'm still using it": the lease renews.
+    const renewed = JSON.parse(await sh.ok(`coffer lease renew -format=json ${creds.lease_id}`));
+    assert.equal(renewed.lease_duration, 3600);
+    // "An administrator can go and revoke that lease manually."
+    await sh.ok(`coffer lease revoke ${creds.lease_id}`);
+    for (let i = 0; i < 50 && (await pgRole(admin, creds.data.username)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await pgRole(admin, creds.data.username), undefined, 'the role is dropped');
+    await sh.ok('coffer secrets disable database');
+  } finally {
+    await admin.end();
+  }
 });
 
 test('Vault Agent: kubernetes auto-auth, token in a file sink, renewed, and a new login when it can no longer renew', { timeout: 60_000 }, async () => {
