@@ -1,7 +1,8 @@
 /**
  * The postgresql-database-plugin: one pg.Pool per connection config; users are created,
  * renewed (VALID UNTIL) and rotated inside a transaction; the default revocation revokes the
- * user's privileges and drops the role, as Vault's plugin does.
+ * user's privileges and drops the role, as Vault's plugin does (handing objects the user owns
+ * to the engine's user first).
  */
 import pg from 'pg';
 import { badRequest } from '../../lib/errors.js';
@@ -181,6 +182,15 @@ export class PostgresPlugin implements DatabasePlugin {
       let last: unknown;
       for (const s of stmts) await pool.query(s).catch((e) => { last = e; });
       if (last) throw this.fail(last, 'could not perform all revocation statements: ');
+      // Beyond Vault: a user that created objects could never be dropped (and its lease would end
+      // irrevocable); its objects go to the engine's user instead. Users owning nothing take Vault's path.
+      const owns = await pool.query(
+        `SELECT 1 FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid JOIN pg_database db ON db.oid = d.dbid
+          WHERE r.rolname = $1 AND d.deptype = 'o' AND db.datname = current_database() LIMIT 1`, [username]);
+      if (owns.rowCount) {
+        await pool.query(`REASSIGN OWNED BY ${u} TO CURRENT_USER`);
+        await pool.query(`DROP OWNED BY ${u}`);
+      }
       await pool.query(`DROP ROLE IF EXISTS ${u}`);
     } catch (e) {
       throw this.fail(e);

@@ -28,11 +28,12 @@ export function rotateRootPath(storage: LogicalStorage, connections: Connections
         try {
           await plugin.updateUser({ username, password: { value: password, statements: config.root_credentials_rotate_statements } });
         } catch (e) {
-          throw databaseError(e);
-        } finally {
           await connections.close(name);
+          throw databaseError(e);
         }
+        // Stored before the pool closes, so no request in between reopens it with the old password.
         await writeConfig(storage, name, { ...config, connection_details: { ...config.connection_details, password } });
+        await connections.close(name);
         return null;
       },
     },

@@ -85,6 +85,21 @@ test('creds: a login role with the generated password and VALID UNTIL just past 
   await secretType().revoke(leaseReq(r));
 });
 
+test('default revocation of a user that owns a table: the table goes to the engine\'s user, the role is dropped', opts, async () => {
+  const { r, username } = await creds('ro-app');
+  const table = `owned_${id}`;
+  await admin.query(`CREATE TABLE "${table}" (x int)`);
+  try {
+    await admin.query(`ALTER TABLE "${table}" OWNER TO "${username}"`);
+    await secretType().revoke(leaseReq(r));
+    assert.equal(await pgRole(admin, username), undefined);
+    const owner = await admin.query('SELECT tableowner FROM pg_tables WHERE tablename = $1', [table]);
+    assert.equal(owner.rows[0].tableowner, 'postgres');
+  } finally {
+    await admin.query(`DROP TABLE IF EXISTS "${table}"`);
+  }
+});
+
 test('custom revocation and renew statements; a role deleted before its lease ends is still revoked', opts, async () => {
   await tb.call('create', 'roles/custom', {
     db_name: 'pg',
