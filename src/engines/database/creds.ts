@@ -12,6 +12,7 @@ import type { LogicalStorage, Request, Response } from '../../framework/types.js
 import { badRequest, CofferError, isCofferError } from '../../lib/errors.js';
 import type { Connections, DatabaseConfig } from './connections.js';
 import { generatePassword, generateUsername } from './credentials.js';
+import { sanitize } from './plugin.js';
 import { readRole, type DatabaseRole } from './roles.js';
 
 export const CREDS_TYPE = 'creds';
@@ -36,9 +37,10 @@ export function notAllowed(role: string): CofferError {
 }
 
 /** The database's own failure: its (sanitized) message, as Vault shows it, never a bare "internal error". */
-export function databaseError(e: unknown): CofferError {
+export function databaseError(e: unknown, secrets: string[] = []): CofferError {
   if (isCofferError(e)) return e;
-  return new CofferError(500, (e as Error)?.message ?? String(e));
+  // A syntax error may quote the statement, and with it the password being set.
+  return new CofferError(500, sanitize((e as Error)?.message ?? String(e), secrets));
 }
 
 /** Role TTLs within the mount's: [ttl, max] in seconds. */
@@ -69,7 +71,7 @@ export async function createCreds(deps: CredsDeps, req: Request, d: FieldData): 
   try {
     await plugin.newUser({ username, password, expiration: new Date(deps.now() + ttl * 1000 + EXPIRATION_GRACE_MS), statements: role.creation_statements });
   } catch (e) {
-    throw databaseError(e);
+    throw databaseError(e, [password]);
   }
   return {
     data: { username, password },

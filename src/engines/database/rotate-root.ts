@@ -29,7 +29,7 @@ export function rotateRootPath(storage: LogicalStorage, connections: Connections
           await plugin.updateUser({ username, password: { value: password, statements: config.root_credentials_rotate_statements } });
         } catch (e) {
           await connections.close(name);
-          throw databaseError(e);
+          throw databaseError(e, [password]);
         }
         // Stored before the pool closes, so no request in between reopens it with the old password.
         await writeConfig(storage, name, { ...config, connection_details: { ...config.connection_details, password } });

@@ -65,7 +65,7 @@ export class StaticRotator {
       try {
         await plugin.updateUser({ username: r.username, password: { value: password, statements: r.rotation_statements } });
       } catch (e) {
-        throw databaseError(e);
+        throw databaseError(e, [password]);
       }
       const now = this.now();
       const next: StaticRole = { ...r, password, last_vault_rotation: new Date(now).toISOString(), next_rotation: now + r.rotation_period * 1000 };

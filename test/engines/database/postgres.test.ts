@@ -131,6 +131,9 @@ test('a failing creation statement rolls the whole set back and names the databa
   await assert.rejects(tb.call('read', 'creds/ro-broken', {}, { token }), (e: CofferError) => e.status === 500 && new RegExp(`relation "no_such_table_${id}" does not exist`).test(e.message));
   const after = (await admin.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname LIKE 'v-token-te-ro-broke%'`)).rows[0].n;
   assert.equal(after, before, 'no half-created role is left behind');
+  // A database message quoting the statement never carries the password it was setting.
+  await tb.call('create', 'roles/ro-echo', { db_name: 'pg', creation_statements: `SELECT '{{password}}'::int` });
+  await assert.rejects(tb.call('read', 'creds/ro-echo', {}, { token }), (e: CofferError) => e.status === 500 && e.message === 'invalid input syntax for type integer: "[password]"');
 });
 
 test('roles: Vault\'s read shape, merges on update, refusals', opts, async () => {
