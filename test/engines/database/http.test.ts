@@ -26,7 +26,8 @@ const ADMIN = `cadm_${id}`;
 
 before(async () => {
   if (opts.skip) return;
-  leaseDefaults.retryBaseMs = 150;
+  // Retries come quickly enough for the database-down test, with room before the last attempt.
+  leaseDefaults.retryBaseMs = 400;
   admin = pgAdmin();
   coffer = await startCoffer();
   sh = seedShell({ coffer });
