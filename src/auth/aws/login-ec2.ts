@@ -4,10 +4,11 @@
  * `signature`), checked against the certificates registered under config/certificate. Then
  * Vault's checks: the role's bounds, and the identity access list with the client nonce.
  *
- * Not done (Coffer does not call the EC2 API): Vault's DescribeInstances call that checks the
- * instance is running, and the bounds only that call can answer (bound_vpc_id, bound_subnet_id,
- * bound_iam_role_arn, bound_iam_instance_profile_arn) and role tags. A role with one of them
- * refuses every ec2 login with a message saying so, instead of passing silently.
+ * With AWS credentials in config/client (or the environment), Vault's DescribeInstances call is
+ * made too: the instance must be running, and bound_subnet_id, bound_vpc_id and
+ * bound_iam_instance_profile_arn are checked against its description. Without credentials the
+ * signed document is trusted and a role with those bounds refuses, saying why. Never done
+ * (they need the IAM API or role-tag support): bound_iam_role_arn and role tags, refused likewise.
  */
 import { randomUUID, verify, type X509Certificate } from 'node:crypto';
 import type { FieldData } from '../../framework/fields.js';
@@ -22,6 +23,9 @@ import { registeredCertificates } from './config-certificate.js';
 import { EC2_METADATA, readIdentityConfig, selectMetadata } from './config-identity.js';
 import { Pkcs7Error, Pkcs7ParseError, verifySignedData } from './pkcs7.js';
 import { readRole, type AwsRole } from './role.js';
+import { readClientConfig } from './config-client.js';
+import { describeRunningInstance, ec2Credentials, type InstanceDescription } from './ec2-api.js';
+import { globMatch } from '../../lib/glob.js';
 
 export interface Ec2Deps { storage: LogicalStorage; system: SystemView; clock: Clock }
 
@@ -94,25 +98,50 @@ async function documentAndRole(deps: Ec2Deps, d: FieldData): Promise<{ doc: Iden
   return { doc, roleName, role };
 }
 
-/** Bounds the signed document answers; the rest would need the EC2 API. */
-function checkBounds(role: AwsRole, roleName: string, doc: IdentityDocument): void {
-  if (role.bound_region.length && !role.bound_region.includes(doc.region)) {
-    throw badRequest(`Region "${doc.region}" does not satisfy the constraint on role "${roleName}"`);
-  }
-  const fail = (why: string) => badRequest(`Error validating instance: ${why}`);
+/**
+ * Vault's verifyInstanceMeetsRoleRequirements: why the instance does not meet the role's bounds,
+ * or undefined. The subnet, VPC and instance profile come from DescribeInstances; without it
+ * (no AWS credentials configured) a role bounding them refuses, saying why.
+ */
+export function instanceBoundsError(role: AwsRole, roleName: string, doc: IdentityDocument, instance: InstanceDescription | undefined): string | undefined {
   if (role.bound_ec2_instance_id.length && !role.bound_ec2_instance_id.includes(doc.instanceId)) {
-    throw fail(`instance ID "${doc.instanceId}" does not belong to the role "${roleName}"`);
+    return `instance ID "${doc.instanceId}" does not belong to the role "${roleName}"`;
   }
   if (role.bound_account_id.length && !role.bound_account_id.includes(doc.accountId)) {
-    throw fail(`account ID "${doc.accountId}" does not belong to role "${roleName}"`);
+    return `account ID "${doc.accountId}" does not belong to role "${roleName}"`;
   }
-  // Vault reads the AMI from DescribeInstances; the signed document states the same AMI.
-  if (role.bound_ami_id.length && !role.bound_ami_id.includes(doc.imageId)) {
-    throw fail(`AMI ID "${doc.imageId}" does not belong to role "${roleName}"`);
+  // Vault reads the AMI from DescribeInstances; without it, the signed document states the same AMI.
+  const ami = instance ? instance.imageId : doc.imageId;
+  if (role.bound_ami_id.length && !role.bound_ami_id.includes(ami)) return `AMI ID "${ami}" does not belong to role "${roleName}"`;
+  const needsApi = (f: string) => `${f} needs the instance's description from the EC2 API (DescribeInstances); configure AWS credentials with config/client to use it on role "${roleName}"`;
+  if (role.bound_subnet_id.length) {
+    if (!instance) return needsApi('bound_subnet_id');
+    if (!role.bound_subnet_id.includes(instance.subnetId)) return `subnet ID "${instance.subnetId}" does not satisfy the constraint on role "${roleName}"`;
   }
-  for (const f of ['bound_subnet_id', 'bound_vpc_id', 'bound_iam_instance_profile_arn', 'bound_iam_role_arn'] as const) {
-    if (role[f].length) throw fail(`${f} needs the instance's description from the EC2 API (DescribeInstances), which Coffer does not call; remove it from role "${roleName}"`);
+  if (role.bound_vpc_id.length) {
+    if (!instance) return needsApi('bound_vpc_id');
+    if (!role.bound_vpc_id.includes(instance.vpcId)) return `VPC ID "${instance.vpcId}" does not satisfy the constraint on role "${roleName}"`;
   }
+  if (role.bound_iam_instance_profile_arn.length) {
+    if (!instance) return needsApi('bound_iam_instance_profile_arn');
+    if (!instance.iamInstanceProfileArn) return 'IAM instance profile ARN in the instance description is nil';
+    // Prefix matches (Vault stores these with a trailing *).
+    if (!role.bound_iam_instance_profile_arn.some((p) => globMatch(p.endsWith('*') ? p : `${p}*`, instance.iamInstanceProfileArn))) {
+      return `IAM instance profile ARN "${instance.iamInstanceProfileArn}" does not satisfy the constraint role "${roleName}"`;
+    }
+  }
+  if (role.bound_iam_role_arn.length) {
+    return `bound_iam_role_arn needs the IAM API (GetInstanceProfile), which Coffer does not call; remove it from role "${roleName}"`;
+  }
+  return undefined;
+}
+
+/** DescribeInstances when AWS credentials are configured; undefined (document trusted) otherwise. */
+export async function describeIfConfigured(storage: LogicalStorage, instanceId: string, region: string): Promise<InstanceDescription | undefined> {
+  const config = await readClientConfig(storage);
+  const credentials = ec2Credentials(config);
+  if (!credentials) return undefined;
+  return describeRunningInstance({ config, credentials, region }, instanceId);
 }
 
 export async function ec2Login(deps: Ec2Deps, req: Request, d: FieldData): Promise<Response> {
@@ -123,7 +152,17 @@ export async function ec2Login(deps: Ec2Deps, req: Request, d: FieldData): Promi
   const identity = await readIdentityConfig(deps.storage);
   const aliasName = identity.ec2_alias === 'instance_id' ? doc.instanceId : identity.ec2_alias === 'image_id' ? doc.imageId : role.role_id;
 
-  checkBounds(role, roleName, doc);
+  let instance: InstanceDescription | undefined;
+  try {
+    instance = await describeIfConfigured(deps.storage, doc.instanceId, doc.region);
+  } catch (e) {
+    throw badRequest(`failed to verify instance ID: ${(e as Error).message}`);
+  }
+  if (role.bound_region.length && !role.bound_region.includes(doc.region)) {
+    throw badRequest(`Region "${doc.region}" does not satisfy the constraint on role "${roleName}"`);
+  }
+  const unmet = instanceBoundsError(role, roleName, doc, instance);
+  if (unmet) throw badRequest(`Error validating instance: ${unmet}`);
   if (role.role_tag) throw badRequest(`failed to fetch and verify the role tag: the instance's tags come from the EC2 API, which Coffer does not call`);
 
   const stored = await readAccessEntry(deps.storage, doc.instanceId);

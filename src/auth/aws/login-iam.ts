@@ -3,10 +3,11 @@
  * answer names the principal; Vault's checks follow (bound_iam_principal_arn exact or `*` glob),
  * and the token gets Vault's metadata and alias.
  *
- * Differences from Vault, because Coffer does not call the IAM or EC2 APIs: a wildcard bound is
- * matched against the ARN with the path STS reports (users and roles carry it; an assumed role's
- * path is unknown, so its canonical ARN is used, where Vault would ask IAM GetRole); and a role
- * with inferred_entity_type=ec2_instance refuses the login with a message saying so.
+ * Differences from Vault, because Coffer does not call the IAM API: a wildcard bound is matched
+ * against the ARN with the path STS reports (users and roles carry it; an assumed role's path is
+ * unknown, so its canonical ARN is used, where Vault would ask IAM GetRole). A role inferring
+ * ec2_instance needs DescribeInstances, so AWS credentials in config/client; without them the
+ * login is refused with a message saying so.
  */
 import type { FieldData } from '../../framework/fields.js';
 import type { Auth, LogicalStorage, Request, Response } from '../../framework/types.js';
@@ -17,7 +18,8 @@ import { authFromParams } from '../token-fields.js';
 import { canonicalArn, knownFullArn, parseIamArn, type IamEntity } from './arn.js';
 import { DEFAULT_STS_ENDPOINT, readClientConfig } from './config-client.js';
 import { IAM_METADATA, readIdentityConfig, selectMetadata } from './config-identity.js';
-import { readRole, type AwsRole } from './role.js';
+import { EC2_ENTITY_TYPE, readRole, type AwsRole } from './role.js';
+import { describeIfConfigured, instanceBoundsError } from './login-ec2.js';
 import { checkAllowedHeaders, checkRequestBody, checkServerIdHeader, parseHeaderField, submitCallerIdentity, type CallerIdentity } from './sts.js';
 
 export interface IamDeps { storage: LogicalStorage }
@@ -91,13 +93,29 @@ export async function iamLogin(deps: IamDeps, req: Request, d: FieldData): Promi
   if (role.bound_iam_principal_arn.length && !principalAllowed(role, caller, entity, uniqueId)) {
     throw badRequest(`IAM Principal "${caller.arn}" does not belong to the role "${roleName}"`);
   }
-  if (role.inferred_entity_type) {
-    throw badRequest(`failed to verify ${entity.sessionInfo} as a valid EC2 instance in region ${role.inferred_aws_region}: inferring an EC2 instance needs the EC2 API (DescribeInstances), which Coffer does not call`);
+  let inferredEntityType = '';
+  let inferredEntityId = '';
+  if (role.inferred_entity_type === EC2_ENTITY_TYPE) {
+    // The session name of an instance profile's role session is the instance id.
+    const instanceId = entity.sessionInfo;
+    const region = role.inferred_aws_region;
+    const why = (m: string) => badRequest(`failed to verify ${instanceId} as a valid EC2 instance in region ${region}: ${m}`);
+    let instance;
+    try {
+      instance = await describeIfConfigured(deps.storage, instanceId, region);
+    } catch (e) {
+      throw why((e as Error).message);
+    }
+    if (!instance) throw why('inferring an EC2 instance needs the EC2 API (DescribeInstances); configure AWS credentials with config/client');
+    const unmet = instanceBoundsError(role, roleName, { instanceId: instance.instanceId, imageId: instance.imageId, accountId: caller.account, region, pendingTime: instance.launchTime }, instance);
+    if (unmet) throw badRequest(`error validating instance: ${unmet}`);
+    inferredEntityType = EC2_ENTITY_TYPE;
+    inferredEntityId = instanceId;
   }
 
   const facts = {
     client_arn: caller.arn, canonical_arn: canonicalArn(entity), client_user_id: uniqueId, auth_type: 'iam',
-    inferred_entity_type: '', inferred_entity_id: '', inferred_aws_region: role.inferred_aws_region, account_id: entity.accountNumber,
+    inferred_entity_type: inferredEntityType, inferred_entity_id: inferredEntityId, inferred_aws_region: role.inferred_aws_region, account_id: entity.accountNumber,
   };
   const chosen = selectMetadata(IAM_METADATA, identity.iam_metadata, facts);
   const auth: Auth = authFromParams(role, {
@@ -105,7 +123,7 @@ export async function iamLogin(deps: IamDeps, req: Request, d: FieldData): Promi
     alias: { name: aliasName, metadata: chosen },
     internal: {
       auth_type: 'iam', role_name: roleName, role_id: role.role_id, canonical_arn: canonicalArn(entity), client_user_id: uniqueId,
-      full_arn: knownFullArn(entity), account_id: entity.accountNumber,
+      full_arn: knownFullArn(entity), account_id: entity.accountNumber, inferred_entity_id: inferredEntityId, inferred_aws_region: role.inferred_aws_region,
     },
     displayName: entity.type === 'assumed-role' ? `${entity.friendlyName}/${entity.sessionInfo}` : entity.friendlyName,
   });

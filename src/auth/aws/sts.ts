@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { badRequest } from '../../lib/errors.js';
 import { DEFAULT_ALLOWED_STS_HEADERS, canonicalHeaderKey } from './config-client.js';
+import { child, parseXml, textAt, type XmlElement } from './xml.js';
 
 export const IAM_SERVER_ID_HEADER = 'X-Vault-AWS-IAM-Server-ID';
 
@@ -79,16 +80,19 @@ export function checkAllowedHeaders(h: Headers, allowed: string[]): void {
   }
 }
 
-const decodeXml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-
 /** Reads Arn, UserId and Account from a GetCallerIdentityResponse document. */
 export function parseCallerIdentity(xml: string): CallerIdentity {
   const text = xml.trim();
   if (!text.startsWith('<GetCallerIdentityResponse') && !text.startsWith('<?xml')) throw new Error('body of GetCallerIdentity is invalid');
-  const result = /<GetCallerIdentityResult>([\s\S]*?)<\/GetCallerIdentityResult>/.exec(text);
-  if (!/<GetCallerIdentityResponse[\s>]/.test(text) || !result) throw new Error('error parsing STS response');
-  const field = (name: string) => decodeXml(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(result[1]!)?.[1]?.trim() ?? '');
-  return { arn: field('Arn'), userId: field('UserId'), account: field('Account') };
+  let doc: XmlElement;
+  try {
+    doc = parseXml(text);
+  } catch {
+    throw new Error('error parsing STS response');
+  }
+  const result = child(doc, 'GetCallerIdentityResult');
+  if (doc.name !== 'GetCallerIdentityResponse' || !result) throw new Error('error parsing STS response');
+  return { arn: textAt(result, 'Arn'), userId: textAt(result, 'UserId'), account: textAt(result, 'Account') };
 }
 
 interface Answer { status: number; contentType: string; body: string }

@@ -114,7 +114,7 @@ test("ec2 login: the role's bounds (instance, account, region, AMI) and the ones
   }
   await role('in-vpc', { auth_type: 'ec2', bound_vpc_id: 'vpc-1' });
   let r = await login({ role: 'in-vpc', pkcs7: fx.pkcs7(identityDocument({ instanceId: 'i-vpc' })) });
-  assert.deepEqual(r.body, { errors: ['Error validating instance: bound_vpc_id needs the instance\'s description from the EC2 API (DescribeInstances), which Coffer does not call; remove it from role "in-vpc"'] });
+  assert.deepEqual(r.body, { errors: ['Error validating instance: bound_vpc_id needs the instance\'s description from the EC2 API (DescribeInstances); configure AWS credentials with config/client to use it on role "in-vpc"'] });
   // Without "role", the role named after the AMI is used.
   await role('ami-0abcdef1234567890', { auth_type: 'ec2', bound_ami_id: 'ami-0abcdef1234567890', policies: 'by-ami' });
   r = await login({ pkcs7: fx.pkcs7(identityDocument({ instanceId: 'i-by-ami' })) });
