@@ -8,6 +8,7 @@ import type { FieldData } from '../../framework/fields.js';
 import type { Request } from '../../framework/types.js';
 import { badRequest } from '../../lib/errors.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
+import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { accessListPaths } from './accesslist.js';
 import { configCertificatePaths } from './config-certificate.js';
 import { configClientPath } from './config-client.js';
@@ -36,7 +37,7 @@ export function loginType(d: FieldData): 'ec2' | 'iam' {
 
 export function makeAwsAuthFactory(clock: Clock = systemClock): BackendFactory {
   return (ctx): BackendDef => {
-    const deps = { storage: ctx.storage, system: ctx.system, clock };
+    const deps = { storage: ctx.storage, system: ctx.system, clock, locks: new KeyedMutex() };
     return {
       help: 'The aws auth method authenticates AWS entities: EC2 instances by their signed identity document, IAM principals by a signed sts:GetCallerIdentity request.',
       unauthenticatedPaths: ['login'],

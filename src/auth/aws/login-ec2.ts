@@ -16,6 +16,7 @@ import type { Auth, LogicalStorage, Request, Response } from '../../framework/ty
 import type { SystemView } from '../../framework/backend.js';
 import { badRequest, permissionDenied } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
+import type { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { cidrAllows } from '../../core/tokens/token-info.js';
 import { authFromParams } from '../token-fields.js';
 import { REAUTH_DISABLED_NONCE, checkReturningInstance, readAccessEntry, writeAccessEntry, type AccessListEntry } from './accesslist.js';
@@ -27,7 +28,7 @@ import { readClientConfig } from './config-client.js';
 import { describeRunningInstance, ec2Credentials, type InstanceDescription } from './ec2-api.js';
 import { globMatch } from '../../lib/glob.js';
 
-export interface Ec2Deps { storage: LogicalStorage; system: SystemView; clock: Clock }
+export interface Ec2Deps { storage: LogicalStorage; system: SystemView; clock: Clock; locks: KeyedMutex }
 
 export interface IdentityDocument { instanceId: string; imageId: string; accountId: string; region: string; pendingTime: string }
 
@@ -163,37 +164,41 @@ export async function ec2Login(deps: Ec2Deps, req: Request, d: FieldData): Promi
   }
   const unmet = instanceBoundsError(role, roleName, doc, instance);
   if (unmet) throw badRequest(`Error validating instance: ${unmet}`);
-  if (role.role_tag) throw badRequest(`failed to fetch and verify the role tag: the instance's tags come from the EC2 API, which Coffer does not call`);
+  if (role.role_tag) throw badRequest('failed to fetch and verify the role tag: role tags are not supported by Coffer; remove role_tag from the role');
 
-  const stored = await readAccessEntry(deps.storage, doc.instanceId);
-  let disallow = role.disallow_reauthentication;
   const nonceSupplied = d.has('nonce');
-  let nonce = nonceSupplied ? d.str('nonce') : '';
-  if (nonceSupplied && nonce === '') {
-    // An explicitly empty nonce asks for no reauthentication from this instance.
-    nonce = REAUTH_DISABLED_NONCE;
-    disallow = true;
-  }
-  if (stored) {
-    checkReturningInstance(nonce, doc.pendingTime, stored, role);
-    disallow = disallow || stored.disallow_reauthentication;
-  }
-  if (!nonceSupplied) nonce = randomUUID();
+  // One login per instance at a time: the access list check and its update belong together.
+  const { nonce, disallow, shortestMaxTTL } = await deps.locks.run(doc.instanceId, async () => {
+    const stored = await readAccessEntry(deps.storage, doc.instanceId);
+    let disallow = role.disallow_reauthentication;
+    let nonce = nonceSupplied ? d.str('nonce') : '';
+    if (nonceSupplied && nonce === '') {
+      // An explicitly empty nonce asks for no reauthentication from this instance.
+      nonce = REAUTH_DISABLED_NONCE;
+      disallow = true;
+    }
+    if (stored) {
+      checkReturningInstance(nonce, doc.pendingTime, stored, role);
+      disallow = disallow || stored.disallow_reauthentication;
+    }
+    if (!nonceSupplied) nonce = randomUUID();
 
-  const maxLease = deps.system.maxLeaseTTL();
-  const shortestMaxTTL = role.token_max_ttl > 0 && role.token_max_ttl < maxLease ? role.token_max_ttl : maxLease;
-  const longestMaxTTL = Math.max(role.token_max_ttl, maxLease);
-  const now = deps.clock.now();
-  const entry: AccessListEntry = stored
-    ? { ...stored }
-    : { role: roleName, client_nonce: nonce, creation_time: now, disallow_reauthentication: false, pending_time: '', expiration_time: 0, last_updated_time: 0 };
-  entry.last_updated_time = now;
-  entry.expiration_time = now + longestMaxTTL * 1000;
-  entry.pending_time = doc.pendingTime;
-  entry.disallow_reauthentication = disallow;
-  if (disallow) entry.client_nonce = '';
-  if (nonce.length > 128 && !disallow) throw badRequest('client nonce exceeding the limit of 128 characters');
-  await writeAccessEntry(deps.storage, doc.instanceId, entry);
+    const maxLease = deps.system.maxLeaseTTL();
+    const shortestMaxTTL = role.token_max_ttl > 0 && role.token_max_ttl < maxLease ? role.token_max_ttl : maxLease;
+    const longestMaxTTL = Math.max(role.token_max_ttl, maxLease);
+    const now = deps.clock.now();
+    const entry: AccessListEntry = stored
+      ? { ...stored }
+      : { role: roleName, client_nonce: nonce, creation_time: now, disallow_reauthentication: false, pending_time: '', expiration_time: 0, last_updated_time: 0 };
+    entry.last_updated_time = now;
+    entry.expiration_time = now + longestMaxTTL * 1000;
+    entry.pending_time = doc.pendingTime;
+    entry.disallow_reauthentication = disallow;
+    if (disallow) entry.client_nonce = '';
+    if (nonce.length > 128 && !disallow) throw badRequest('client nonce exceeding the limit of 128 characters');
+    await writeAccessEntry(deps.storage, doc.instanceId, entry);
+    return { nonce, disallow, shortestMaxTTL };
+  });
 
   const facts = { instance_id: doc.instanceId, region: doc.region, account_id: doc.accountId, ami_id: doc.imageId, auth_type: 'ec2' };
   const chosen = selectMetadata(EC2_METADATA, identity.ec2_metadata, facts);

@@ -152,6 +152,14 @@ test('ec2 login: disallow_reauthentication, an empty nonce, and allow_instance_m
   assert.deepEqual(r.body, { errors: ['client nonce mismatch and instance meta-data incorrect'] });
 });
 
+test('ec2 login: simultaneous first logins from one instance: exactly one gets a token', async () => {
+  await role('race', { auth_type: 'ec2', bound_account_id: '123456789012' });
+  const pkcs7 = fx.pkcs7(identityDocument({ instanceId: 'i-race' }));
+  const answers = await Promise.all(Array.from({ length: 5 }, () => login({ role: 'race', pkcs7 })));
+  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400, 400, 400, 400]);
+  for (const a of answers.filter((x) => x.status === 400)) assert.deepEqual(a.body, { errors: ['client nonce mismatch'] });
+});
+
 test('tidy/identity-accesslist keeps live entries', async () => {
   const before = (await coffer.api('LIST', 'auth/aws/identity-accesslist')).body.data.keys;
   const r = await coffer.api('POST', 'auth/aws/tidy/identity-accesslist', { safety_buffer: '1h' });
