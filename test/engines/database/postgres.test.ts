@@ -155,6 +155,16 @@ test('roles: Vault\'s read shape, merges on update, refusals', opts, async () =>
   assert.equal(await tb.call('read', 'roles/ro-shape'), null);
 });
 
+test('username_template on the config shapes the names', opts, async () => {
+  await tb.call('create', 'config/pg-tpl', { plugin_name: 'postgresql-database-plugin', connection_url: PG_URL, username: 'postgres', password: 'x', allowed_roles: '*', username_template: '{{ printf "app_%s_%s" .RoleName (random 6) | lowercase }}' });
+  await tb.call('create', 'roles/Tpl', { db_name: 'pg-tpl', creation_statements: CREATE });
+  const { r, username } = await creds('Tpl');
+  assert.match(username, /^app_tpl_[a-z0-9]{6}$/);
+  assert.ok(await pgRole(admin, username));
+  await secretType().revoke(leaseReq(r));
+  assert.equal(await pgRole(admin, username), undefined);
+});
+
 test('password_authentication=scram-sha-256 sends only the verifier; the password still matches', opts, async () => {
   await tb.call('create', 'config/pg-scram', { plugin_name: 'postgresql-database-plugin', connection_url: PG_URL, username: 'postgres', password: 'x', allowed_roles: '*', password_authentication: 'scram-sha-256' });
   await tb.call('create', 'roles/scram', { db_name: 'pg-scram', creation_statements: CREATE });
