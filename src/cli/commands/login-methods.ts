@@ -7,6 +7,7 @@ import type { Secret, VaultClient } from '../../api/client.js';
 import { parseGoBool } from '../../api/env.js';
 import type { CliIO } from '../io.js';
 import { askSecret } from '../io.js';
+import { awsLoginMethod } from '../../auth/aws/cli-login.js';
 
 export interface LoginMethod {
   defaultMount: string;
@@ -206,4 +207,5 @@ export const LOGIN_METHODS: Record<string, LoginMethod> = {
   jwt: jwtMethod,
   oidc: jwtMethod,
   cert: certMethod,
+  aws: awsLoginMethod,
 };
