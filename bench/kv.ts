@@ -1,6 +1,6 @@
 /**
  * KV v2 read and write over HTTP (vault-benchmark's kvv2_read / kvv2_write: 10 connections,
- * numkvs=1000, kvsize=1) against a bare node:http JSON endpoint measured in the same run.
+ * numkvs=1000, kvsize=1, a random key per request) against a bare node:http JSON endpoint measured in the same run.
  *
  * Each server runs in its own child process so the load generator (this process) never shares
  * an event loop with it; on a 2-core machine that is one core each. Every response's latency
@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type autocannon from 'autocannon';
 import { fmt, load, loopDelay, ratio, startBaseline, type LoadResult } from './lib/load.js';
 
 const NUM_KVS = 1000;
@@ -106,8 +107,12 @@ export async function benchKv(opts: { storage?: 'sqlite' | 'memory'; seconds?: n
     }));
   }
   const body = JSON.stringify({ data: { foo: value } });
-  const reads = Array.from({ length: NUM_KVS }, (_, i) => ({ method: 'GET' as const, path: path(i) }));
-  const writes = Array.from({ length: NUM_KVS }, (_, i) => ({ method: 'POST' as const, path: path(i), body }));
+  // Each request names a random key, as vault-benchmark's targets do (rand.Int31n(numkvs)). A
+  // fixed sequence would march all connections over the same keys in lockstep, so writes would
+  // queue on each other's per-key lock: a contention pattern no real client produces.
+  const randomKey = (r: autocannon.Request) => ({ ...r, path: path(Math.floor(Math.random() * NUM_KVS)) });
+  const reads = [{ method: 'GET' as const, setupRequest: randomKey }];
+  const writes = [{ method: 'POST' as const, body, setupRequest: randomKey }];
   const series = { baseRead: [] as LoadResult[], read: [] as LoadResult[], baseWrite: [] as LoadResult[], write: [] as LoadResult[] };
   for (let r = 0; r < rounds; r++) {
     series.baseRead.push(await load({ url: base.addr + '/', connections: CONNECTIONS, duration }));

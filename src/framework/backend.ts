@@ -95,6 +95,21 @@ export class Backend {
     for (const s of def.secrets ?? []) this.secretTypes.set(s.type, s);
   }
 
+  /**
+   * The last request matched, so resolving its operation and then handling it match once.
+   * One slot is enough: a request is resolved and handled back to back unless an existence
+   * check yields to another request, which then costs a second match, nothing more.
+   */
+  private lastMatch: { req: Request; path: string; m: RouteMatch | null } | undefined;
+
+  private matchRequest(req: Request): RouteMatch | null {
+    const last = this.lastMatch;
+    if (last && last.req === req && last.path === req.path) return last.m;
+    const m = this.match(req.path);
+    this.lastMatch = { req, path: req.path, m };
+    return m;
+  }
+
   match(path: string): RouteMatch | null {
     for (const p of this.compiled) {
       const captures = matchPattern(p.pattern, path);
@@ -110,14 +125,15 @@ export class Backend {
    */
   async resolveOperation(req: Request): Promise<Operation> {
     if (req.operation !== 'update' && req.operation !== 'create') return req.operation;
-    const m = this.match(req.path);
+    const m = this.matchRequest(req);
     if (!m || !m.path.def.existenceCheck) return 'update';
     const data = new FieldData(req.data, m.path.def.fields ?? {}, m.captures);
     return (await m.path.def.existenceCheck(req, data)) ? 'update' : 'create';
   }
 
   async handle(req: Request): Promise<Response | null> {
-    const m = this.match(req.path);
+    const m = this.matchRequest(req);
+    this.lastMatch = undefined;
     if (!m) throw new CofferError(404, `unsupported path`);
     const ops = m.path.def.operations;
     let handler = ops[req.operation];

@@ -25,37 +25,51 @@ export interface ListenerConfig {
   tlsClientCAFile?: string;
 }
 
+const NO_QUERY = new URLSearchParams();
+const EMPTY_BODY = Buffer.alloc(0);
+
+/**
+ * HTTP/1.1 messages have a body only when they declare one (RFC 9112 6.3). A request without
+ * one is answered without waiting on its stream; node drains it when the response ends.
+ */
+function hasBody(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
+}
+
 export function requestHandler(core: Core, logger: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let requestId = '';
     try {
-      const rawPath = (req.url ?? '/').split('?')[0]!;
-      // URL parsing would resolve dot segments silently; refuse them instead.
-      if (/(^|\/)\.\.?(\/|$)/.test(rawPath) || /%2e%2e/i.test(rawPath)) {
+      const rawUrl = req.url ?? '/';
+      const q = rawUrl.indexOf('?');
+      const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+      // Dot segments would be resolved silently by URL parsers; refuse them instead.
+      if (rawPath.includes('.') && (/(^|\/)\.\.?(\/|$)/.test(rawPath) || /%2e%2e/i.test(rawPath))) {
         sendError(res, 400, [`invalid request path "${rawPath.slice(0, 200)}"`]);
         return;
       }
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (!url.pathname.startsWith('/v1/')) {
+      if (!rawPath.startsWith('/v1/')) {
         sendError(res, 404, []);
         return;
       }
       let path: string;
       try {
-        path = decodeURIComponent(url.pathname.slice(4));
+        path = rawPath.includes('%') ? decodeURIComponent(rawPath.slice(4)) : rawPath.slice(4);
       } catch {
         sendError(res, 400, ['invalid request path encoding']);
         return;
       }
-      const body = await readBody(req);
-      const creq = await toRequest(req, url, path, body);
+      const query = q === -1 ? NO_QUERY : new URLSearchParams(rawUrl.slice(q + 1));
+      const body = hasBody(req) ? await readBody(req) : EMPTY_BODY;
+      const creq = await toRequest(req, query, path, body);
       requestId = creq.id;
       const bare = path.replace(/\/+$/, '');
       let resp;
       if (isLifecyclePath(bare)) {
         creq.fullPath = creq.path = bare;
         resp = await handleLifecycle(core, creq);
-      } else if (url.searchParams.has('help') && creq.operation === 'read') {
+      } else if (query.has('help') && creq.operation === 'read') {
         resp = await handleHelp(core, creq);
       } else {
         resp = await handleRequest(core, creq);

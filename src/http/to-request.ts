@@ -36,10 +36,12 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+const GO_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+
 function operationFor(method: string, query: URLSearchParams): Operation {
   switch (method) {
     // Vault parses ?list= as a Go boolean ("1", "t", "true", …).
-    case 'GET': case 'HEAD': return ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(query.get('list') ?? '') ? 'list' : 'read';
+    case 'GET': case 'HEAD': return query.size > 0 && GO_TRUE.has(query.get('list') ?? '') ? 'list' : 'read';
     case 'LIST': return 'list';
     case 'POST': case 'PUT': return 'update';
     case 'DELETE': return 'delete';
@@ -74,23 +76,20 @@ export function parseJSONBody(body: Buffer): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export async function toRequest(req: IncomingMessage, url: URL, path: string, body: Buffer): Promise<Request> {
-  const query = url.searchParams;
+export async function toRequest(req: IncomingMessage, query: URLSearchParams, path: string, body: Buffer): Promise<Request> {
   const operation = operationFor(req.method ?? 'GET', query);
   checkPath(path);
   const contentType = String(req.headers['content-type'] ?? '');
   if (operation === 'patch' && !contentType.toLowerCase().startsWith('application/merge-patch+json')) {
     throw new CofferError(415, `PATCH requires Content-Type of application/merge-patch+json, provided ${contentType}`);
   }
-  const isJSONish = !/application\/(ocsp-request|pkix|x-pem)/.test(contentType);
-  const data: Record<string, unknown> = operation === 'update' || operation === 'patch' || operation === 'create'
-    ? (isJSONish ? parseJSONBody(body) : {})
-    : {};
+  const takesBody = operation === 'update' || operation === 'patch' || operation === 'create';
+  const data: Record<string, unknown> = takesBody && !/application\/(ocsp-request|pkix|x-pem)/.test(contentType) ? parseJSONBody(body) : {};
   const q: Record<string, string> = {};
-  for (const [k, v] of query) q[k] = v;
-  // Vault maps query parameters into data for reads, lists and deletes.
-  if (operation === 'read' || operation === 'list' || operation === 'delete') {
-    for (const [k, v] of query) if (k !== 'list' && k !== 'help') data[k] = v;
+  if (query.size > 0) {
+    for (const [k, v] of query) q[k] = v;
+    // Vault maps query parameters into data for reads, lists and deletes.
+    if (!takesBody) for (const [k, v] of query) if (k !== 'list' && k !== 'help') data[k] = v;
   }
   let wrapTTL: number | undefined;
   const wrapHeader = req.headers['x-vault-wrap-ttl'];

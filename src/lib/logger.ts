@@ -11,6 +11,8 @@ export interface Logger {
   warn(obj: object | string, msg?: string): void;
   error(obj: object | string, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+  /** Lets hot paths skip building a log line nobody will see (pino has it). */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export function createLogger(level = 'info', destination?: NodeJS.WritableStream): Logger {

@@ -132,7 +132,10 @@ export class WorkerWriter implements Writer {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
       this.outbox.push({ id, ops });
-      for (const [, v] of ops) if (v !== null) this.transfer.push(v.buffer as ArrayBuffer);
+      // The values of one submit share one buffer (see SqliteStorage): transfer it once.
+      for (const [, v] of ops) {
+        if (v !== null && this.transfer[this.transfer.length - 1] !== v.buffer) this.transfer.push(v.buffer as ArrayBuffer);
+      }
       if (!this.postScheduled) {
         this.postScheduled = true;
         // Once the current callback is done: its writes (a KV group flush makes several) travel

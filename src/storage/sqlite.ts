@@ -35,12 +35,24 @@ export function prefixEnd(prefix: string): string | undefined {
   return undefined;
 }
 
-/** Validated ops as the writer takes them, each value copied into memory of its own. */
+/**
+ * Validated ops as the writer takes them. The values are copied, all into one fresh
+ * ArrayBuffer: the caller may reuse its buffers as soon as we return, and one buffer is handed
+ * to the writer thread in one transfer however many values a transaction has.
+ */
 function toWire(ops: readonly StorageOp[]): WireOp[] {
   checkOps(ops);
-  // new Uint8Array(v) copies into a fresh ArrayBuffer (Buffer#slice would not): the caller may
-  // reuse its buffer as soon as we return, and the copy can be handed to the writer thread.
-  return ops.map((o) => [o.key, o.op === 'put' ? new Uint8Array(o.value) : null]);
+  let bytes = 0;
+  for (const o of ops) if (o.op === 'put') bytes += o.value.byteLength;
+  const block = new Uint8Array(bytes);
+  let at = 0;
+  return ops.map((o): WireOp => {
+    if (o.op !== 'put') return [o.key, null];
+    const v = block.subarray(at, at + o.value.byteLength);
+    v.set(o.value);
+    at += o.value.byteLength;
+    return [o.key, v];
+  });
 }
 
 export class SqliteStorage implements Storage {

@@ -17,7 +17,7 @@ const TOKEN_COUNT_TTL_MS = 10_000;
 function installGauges(core: Core, observer: RequestMetrics): void {
   const m = metricsFor(core);
   m.gaugeFn('vault.core.unsealed', () => (core.sealed ? 0 : 1));
-  m.gaugeFn('vault.core.in_flight_requests', () => observer.inFlight.size);
+  m.gaugeFn('vault.core.in_flight_requests', () => observer.inFlightCount);
   const leases = () => (core.services.leases instanceof LeaseManager && !core.sealed ? core.services.leases : undefined);
   m.gaugeFn('vault.expire.num_leases', () => leases()?.count);
   m.gaugeFn('vault.expire.num_irrevocable_leases', () => leases()?.irrevocableCount);

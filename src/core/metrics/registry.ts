@@ -21,7 +21,10 @@ export interface Series<T> {
 }
 
 export interface SampleValue extends Aggregate {
+  /** The most recent values (at most WINDOW), in no particular order: a ring, overwritten oldest first. */
   window: number[];
+  /** Where the next value goes once the window is full. */
+  next: number;
 }
 
 const WINDOW = 1024;
@@ -76,13 +79,34 @@ export class MetricsRegistry {
     const k = key(name, labels);
     let s = this.samples.get(k);
     if (!s) {
-      s = { name, labels: labels ?? {}, value: { count: 0, sum: 0, min: Infinity, max: -Infinity, sumSq: 0, window: [] } };
+      s = { name, labels: labels ?? {}, value: { count: 0, sum: 0, min: Infinity, max: -Infinity, sumSq: 0, window: [], next: 0 } };
       this.samples.set(k, s);
     }
-    add(s.value, value);
-    const w = s.value.window;
-    w.push(value);
-    if (w.length > WINDOW) w.splice(0, w.length - WINDOW);
+    record(s.value, value);
+  }
+
+  /**
+   * The series a fixed name and labels resolve to, for callers on the request path: they keep
+   * the handle and skip building the key on every observation.
+   */
+  counterHandle(name: string, labels?: Labels): Aggregate {
+    const k = key(name, labels);
+    let s = this.counters.get(k);
+    if (!s) {
+      s = { name, labels: labels ?? {}, value: { count: 0, sum: 0, min: Infinity, max: -Infinity, sumSq: 0 } };
+      this.counters.set(k, s);
+    }
+    return s.value;
+  }
+
+  sampleHandle(name: string, labels?: Labels): SampleValue {
+    const k = key(name, labels);
+    let s = this.samples.get(k);
+    if (!s) {
+      s = { name, labels: labels ?? {}, value: { count: 0, sum: 0, min: Infinity, max: -Infinity, sumSq: 0, window: [], next: 0 } };
+      this.samples.set(k, s);
+    }
+    return s.value;
   }
 
   /** Times fn in milliseconds as a sample. */
@@ -113,7 +137,17 @@ export class MetricsRegistry {
   }
 }
 
-function add(a: Aggregate, v: number): void {
+/** Adds an observation to a sample: its aggregate and its window of recent values. */
+export function record(s: SampleValue, v: number): void {
+  add(s, v);
+  if (s.window.length < WINDOW) s.window.push(v);
+  else {
+    s.window[s.next] = v;
+    s.next = (s.next + 1) % WINDOW;
+  }
+}
+
+export function add(a: Aggregate, v: number): void {
   a.count++;
   a.sum += v;
   a.sumSq += v * v;

@@ -40,6 +40,9 @@ export function kvV2(ctx: BackendContext): BackendDef {
       await store.loadConfig();
       await upgradeFromV1(store, ctx.logger);
     },
+    async cleanup() {
+      store.clearCaches();
+    },
   };
 }
 

@@ -52,6 +52,10 @@ export type StorageOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'd
 /** Vault keeps 10 versions unless told otherwise. */
 export const DEFAULT_MAX_VERSIONS = 10;
 const META_CACHE_MAX = 20_000;
+/** Decoded version records kept for reads: bounded by count and by their stored size. */
+const VERSION_CACHE_MAX = 10_000;
+const VERSION_CACHE_BYTES = 32 * 1024 * 1024;
+const VERSION_CACHE_ENTRY_BYTES = 64 * 1024;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -65,14 +69,37 @@ export class V2Store {
    */
   private readonly metaCache = new Map<string, KeyMeta>();
   private readonly group: GroupCommit;
+  /**
+   * Decoded version records by storage key, so a hot read skips the barrier copy, UTF-8 decode
+   * and JSON.parse. Records are never mutated (every change builds a new one). `writes` moves
+   * whenever a write starts or ends: a read caches only if no write ran while it waited, so a
+   * read racing a write never leaves the old record cached.
+   */
+  private readonly versionCache = new Map<string, { rec: VersionRecord; bytes: number }>();
+  private versionCacheBytes = 0;
+  private writes = 0;
 
   constructor(readonly storage: LogicalStorage, readonly prefix: string, private readonly clock: Clock) {
     this.group = new GroupCommit(storage);
   }
 
   /** Applies one request's ops atomically, sharing the durable commit with concurrent requests. */
-  write(ops: StorageOp[]): Promise<void> {
-    return this.group.apply(ops);
+  async write(ops: StorageOp[]): Promise<void> {
+    this.writes++;
+    for (const o of ops) this.forgetVersion(o.key);
+    try {
+      await this.group.apply(ops);
+    } finally {
+      this.writes++;
+      for (const o of ops) this.forgetVersion(o.key);
+    }
+  }
+
+  /** Drops every decoded record (on unmount and seal: secrets should not outlive their mount's life in memory). */
+  clearCaches(): void {
+    this.versionCache.clear();
+    this.versionCacheBytes = 0;
+    this.metaCache.clear();
   }
 
   now(): number {
@@ -106,7 +133,35 @@ export class V2Store {
   }
 
   async version(path: string, n: number): Promise<VersionRecord | undefined> {
-    return this.storage.getJSON<VersionRecord>(this.versionKey(path, n));
+    const key = this.versionKey(path, n);
+    const hit = this.versionCache.get(key);
+    if (hit) {
+      // Map order is insertion order: re-inserting keeps the least recently read first.
+      this.versionCache.delete(key);
+      this.versionCache.set(key, hit);
+      return hit.rec;
+    }
+    const writes = this.writes;
+    const raw = await this.storage.get(key);
+    if (raw === undefined) return undefined;
+    const rec = JSON.parse(dec.decode(raw)) as VersionRecord;
+    if (writes === this.writes && raw.byteLength <= VERSION_CACHE_ENTRY_BYTES) this.rememberVersion(key, rec, raw.byteLength);
+    return rec;
+  }
+
+  private rememberVersion(key: string, rec: VersionRecord, bytes: number): void {
+    this.versionCache.set(key, { rec, bytes });
+    this.versionCacheBytes += bytes;
+    while (this.versionCache.size > VERSION_CACHE_MAX || this.versionCacheBytes > VERSION_CACHE_BYTES) {
+      this.forgetVersion(this.versionCache.keys().next().value!);
+    }
+  }
+
+  private forgetVersion(key: string): void {
+    const e = this.versionCache.get(key);
+    if (!e) return;
+    this.versionCache.delete(key);
+    this.versionCacheBytes -= e.bytes;
   }
 
   /** Versions still in the window, oldest first (for metadata reads and deletes). */
