@@ -43,3 +43,13 @@ test('Vault JSON: go-metrics DisplayMetrics shape and aggregate arithmetic', () 
   assert.equal(j.Counters[0].Count, 2);
   assert.equal(j.Counters[0].Sum, 3);
 });
+
+test('a sample keeps the most recent 1,024 values for its quantiles; the aggregate counts them all', () => {
+  const m = new MetricsRegistry();
+  for (let v = 1; v <= 3000; v++) m.sample('vault.core.handle_request', v);
+  const s = m.snapshot().samples[0]!.value;
+  assert.equal(s.count, 3000);
+  assert.equal(s.window.length, 1024);
+  assert.deepEqual([...s.window].sort((a, b) => a - b), Array.from({ length: 1024 }, (_, i) => 3000 - 1023 + i));
+  assert.match(toPrometheus(m), /^vault_core_handle_request\{quantile="0.5"\} 2\d{3}$/m);
+});
