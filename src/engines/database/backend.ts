@@ -8,7 +8,7 @@ import { configPaths } from './config.js';
 import { Connections } from './connections.js';
 import { createCreds, CREDS_TYPE, renewCreds, revokeCreds, type CredsDeps } from './creds.js';
 import { rolePaths } from './roles.js';
-import { rotateRootPath } from './rotate-root.js';
+import { recoverRootRotations, rotateRootPath } from './rotate-root.js';
 import { staticRolePaths, StaticRotator } from './static-roles.js';
 
 /** How often static roles are checked for a due rotation (Vault's queue tick). */
@@ -50,6 +50,8 @@ export const databaseFactory: BackendFactory = (ctx): BackendDef => {
     async init() {
       ticker = setInterval(() => void tick(), ROTATION_TICK_MS);
       ticker.unref();
+      // In the background: a database that is slow to answer must not hold up the unseal.
+      void recoverRootRotations(ctx.storage, connections).catch((e) => ctx.logger.warn({ error: (e as Error).message }, 'database: recovering an interrupted root rotation failed'));
     },
     async cleanup() {
       if (ticker) clearInterval(ticker);

@@ -55,7 +55,7 @@ export function mysqlAdmin(): Promise<mysql.Connection> {
   return mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test', connectTimeout: 5000 });
 }
 
-/** Connects as a user; returns the error code on failure (ER_ACCESS_DENIED_ERROR when the user is gone). */
+/** Connects as a user; returns the error code on failure (ER_ACCESS_DENIED when the user is gone or the password wrong). */
 export async function mysqlLogin(user: string, password: string): Promise<string> {
   try {
     const c = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user, password, connectTimeout: 5000 });
@@ -63,6 +63,8 @@ export async function mysqlLogin(user: string, password: string): Promise<string
     await c.end();
     return 'ok';
   } catch (e) {
-    return (e as { code?: string }).code ?? (e as Error).message;
+    const code = (e as { code?: string }).code ?? (e as Error).message;
+    // MariaDB answers a user that is gone with either access-denied code, depending on how it matched the host.
+    return code.startsWith('ER_ACCESS_DENIED') ? 'ER_ACCESS_DENIED' : code;
   }
 }

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
 import { databaseFactory } from '../../../src/engines/database/backend.js';
+import { Connections, readConfig } from '../../../src/engines/database/connections.js';
+import { recoverRootRotations } from '../../../src/engines/database/rotate-root.js';
 import type { Request } from '../../../src/framework/types.js';
 import { createTestBackend, type TestBackend } from '../../support/backend.js';
 import { MYSQL_URL, mysqlAdmin, mysqlLogin, runId, skipUnless } from './dbs.js';
@@ -33,7 +35,7 @@ before(async () => {
 
 after(async () => {
   if (opts.skip) return;
-  for (const u of [ADMIN, ...users]) await admin.query(`DROP USER IF EXISTS '${u}'@'%'`).catch(() => undefined);
+  for (const u of [ADMIN, `${ADMIN}r`, ...users]) await admin.query(`DROP USER IF EXISTS '${u}'@'%'`).catch(() => undefined);
   await tb.backend.def.cleanup?.();
   await admin.end();
 });
@@ -49,12 +51,12 @@ test('mysql-database-plugin: the user logs in with its password until revoked, t
   assert.equal(username.length, 32);
   assert.match(username, /^v-root-reader-[A-Za-z0-9]{18}$/);
   assert.equal(await mysqlLogin(username, password), 'ok');
-  assert.equal(await mysqlLogin(username, 'not-the-password'), 'ER_ACCESS_DENIED_ERROR');
+  assert.equal(await mysqlLogin(username, 'not-the-password'), 'ER_ACCESS_DENIED');
   // MySQL users have no expiry: renewal succeeds and changes nothing in the database.
   await tb.backend.secretType('creds')!.renew!(leaseReq(r!.secret!.internal));
   assert.equal(await mysqlLogin(username, password), 'ok');
   await tb.backend.secretType('creds')!.revoke(leaseReq(r!.secret!.internal));
-  assert.equal(await mysqlLogin(username, password), 'ER_ACCESS_DENIED_ERROR');
+  assert.equal(await mysqlLogin(username, password), 'ER_ACCESS_DENIED');
   const [rows] = await admin.query('SELECT user FROM mysql.user WHERE user = ?', [username]);
   assert.equal((rows as unknown[]).length, 0);
 });
@@ -68,7 +70,7 @@ test('legacy plugin names keep usernames within MySQL 5.6\'s 16 characters', opt
   assert.match(username, /^v-lega-[A-Za-z0-9]{9}$/);
   assert.equal(await mysqlLogin(username, password), 'ok');
   await tb.backend.secretType('creds')!.revoke(leaseReq(r!.secret!.internal));
-  assert.equal(await mysqlLogin(username, password), 'ER_ACCESS_DENIED_ERROR');
+  assert.equal(await mysqlLogin(username, password), 'ER_ACCESS_DENIED');
 });
 
 test('a wrong root password is a 400 with the driver\'s message and never the password', opts, async () => {
@@ -88,7 +90,7 @@ test('rotate-root: the old admin password stops working, the engine keeps workin
   await tb.call('create', 'config/my-rot', { plugin_name: 'mysql-database-plugin', connection_url: MYSQL_URL, username: ADMIN, password: ADMIN_PW, allowed_roles: '*' });
   assert.equal(await mysqlLogin(ADMIN, ADMIN_PW), 'ok');
   await tb.call('update', 'rotate-root/my-rot');
-  assert.equal(await mysqlLogin(ADMIN, ADMIN_PW), 'ER_ACCESS_DENIED_ERROR');
+  assert.equal(await mysqlLogin(ADMIN, ADMIN_PW), 'ER_ACCESS_DENIED');
   const details = (await tb.call('read', 'config/my-rot'))!.data!.connection_details as Record<string, unknown>;
   assert.equal('password' in details, false);
   await tb.call('create', 'roles/after-rotate', { db_name: 'my-rot', creation_statements: CREATE });
@@ -100,4 +102,31 @@ test('rotate-root: the old admin password stops working, the engine keeps workin
   // Without a password in the config there is nothing to rotate.
   await tb.call('create', 'config/my-nopw', { plugin_name: 'mysql-database-plugin', connection_url: 'root@tcp(127.0.0.1:3306)/', allowed_roles: '*' });
   await assert.rejects(tb.call('update', 'rotate-root/my-nopw'), /no username in configuration|no password in configuration/);
+});
+
+test('a root rotation a crash interrupted is settled by asking the database which password it has', opts, async () => {
+  const user = `${ADMIN}r`;
+  await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'First-Pw-1'`);
+  await admin.query(`GRANT ALL PRIVILEGES ON *.* TO '${user}'@'%' WITH GRANT OPTION`);
+  await tb.call('create', 'config/my-rec', { plugin_name: 'mysql-database-plugin', connection_url: MYSQL_URL, username: user, password: 'First-Pw-1', allowed_roles: '*' });
+  const password = async () => (await readConfig(tb.storage, 'my-rec'))!.connection_details.password;
+  const conns = new Connections(tb.storage);
+  try {
+    // Crash after the database changed: the written-ahead password is the one that works, and is kept.
+    await tb.storage.putJSON('wal/rotate-root/my-rec', { password: 'Second-Pw-2' });
+    await admin.query(`ALTER USER '${user}'@'%' IDENTIFIED BY 'Second-Pw-2'`);
+    await recoverRootRotations(tb.storage, conns);
+    assert.equal(await password(), 'Second-Pw-2');
+    assert.deepEqual(await tb.storage.list('wal/rotate-root/'), []);
+    // Crash before the database changed: the stored password still works and stays.
+    await tb.storage.putJSON('wal/rotate-root/my-rec', { password: 'Third-Pw-3' });
+    await recoverRootRotations(tb.storage, conns);
+    assert.equal(await password(), 'Second-Pw-2');
+    assert.deepEqual(await tb.storage.list('wal/rotate-root/'), []);
+  } finally {
+    await conns.closeAll();
+  }
+  assert.equal(await tb.call('update', 'rotate-root/my-rec'), null);
+  assert.equal(await mysqlLogin(user, 'Second-Pw-2'), 'ER_ACCESS_DENIED');
+  assert.equal(await mysqlLogin(user, String(await password())), 'ok');
 });

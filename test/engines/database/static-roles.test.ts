@@ -105,7 +105,7 @@ test('static roles: refusals', pgOpts, async () => {
 test('MariaDB: after each rotation the new password logs in and the previous one is refused', myOpts, async () => {
   await tb.call('create', 'static-roles/svc', { db_name: 'my', username: MY_USER, rotation_period: 5 });
   const c = await staticCreds('svc');
-  assert.equal(await mysqlLogin(MY_USER, 'Before-Coffer-1'), 'ER_ACCESS_DENIED_ERROR');
+  assert.equal(await mysqlLogin(MY_USER, 'Before-Coffer-1'), 'ER_ACCESS_DENIED');
   assert.equal(await mysqlLogin(MY_USER, c.password), 'ok');
   // The engine's own ticker rotates a 5 s role without being asked.
   const deadline = Date.now() + 20_000;
@@ -115,7 +115,7 @@ test('MariaDB: after each rotation the new password logs in and the previous one
     c2 = await staticCreds('svc');
   }
   assert.notEqual(c2.password, c.password, 'rotated by the schedule');
-  assert.equal(await mysqlLogin(MY_USER, c.password), 'ER_ACCESS_DENIED_ERROR');
+  assert.equal(await mysqlLogin(MY_USER, c.password), 'ER_ACCESS_DENIED');
   assert.equal(await mysqlLogin(MY_USER, c2.password), 'ok');
   await tb.call('update', 'static-roles/svc', { rotation_period: '1h' });
   await tb.call('delete', 'static-roles/svc');
