@@ -5,6 +5,7 @@
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import type { VaultClient } from '../../api/client.js';
 import type { MethodConfig } from '../config.js';
+import { AwsAgentMethod } from '../../auth/aws/agent-method.js';
 
 export type Credentials =
   | { kind: 'login'; path: string; body: Record<string, unknown>; viaClientCert?: boolean }
@@ -186,6 +187,8 @@ export function createAuthMethod(m: MethodConfig): AuthMethod {
       return new TokenFileMethod(m);
     case 'cert':
       return new CertMethod(m);
+    case 'aws':
+      return new AwsAgentMethod(m);
   }
-  throw new AuthConfigError(`unknown auth method type "${m.type}" (supported: kubernetes, approle, jwt, token_file, cert)`);
+  throw new AuthConfigError(`unknown auth method type "${m.type}" (supported: kubernetes, approle, jwt, token_file, cert, aws)`);
 }
