@@ -45,6 +45,7 @@ export class PostgresPlugin implements DatabasePlugin {
   private pool?: pg.Pool;
   private readonly settings: ConnectionSettings;
   private readonly scram: boolean;
+  private readonly base: pg.PoolConfig;
 
   constructor(details: ConnectionDetails) {
     this.settings = connectionSettings(details, true);
@@ -53,6 +54,7 @@ export class PostgresPlugin implements DatabasePlugin {
       throw badRequest(`error creating database object: '${String(auth)}' is not a valid password authentication type`);
     }
     this.scram = auth === 'scram-sha-256';
+    this.base = /^postgres(ql)?:\/\//.test(this.settings.connectionUrl) ? { connectionString: this.settings.connectionUrl } : parseKeyValueDSN(this.settings.connectionUrl);
   }
 
   /** The root password, and one written literally into the URL: neither may reach a client. */
@@ -69,10 +71,8 @@ export class PostgresPlugin implements DatabasePlugin {
 
   private getPool(): pg.Pool {
     if (this.pool) return this.pool;
-    const url = this.settings.connectionUrl;
-    const base: pg.PoolConfig = /^postgres(ql)?:\/\//.test(url) ? { connectionString: url } : parseKeyValueDSN(url);
     const pool = new pg.Pool({
-      ...base,
+      ...this.base,
       max: this.settings.maxOpen,
       ...(this.settings.maxLifetime ? { maxLifetimeSeconds: this.settings.maxLifetime } : {}),
       idleTimeoutMillis: 30_000,

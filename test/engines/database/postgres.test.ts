@@ -155,6 +155,18 @@ test('roles: Vault\'s read shape, merges on update, refusals', opts, async () =>
   assert.equal(await tb.call('read', 'roles/ro-shape'), null);
 });
 
+test('libpq key=value connection strings work too; a malformed one is a 400', opts, async () => {
+  assert.equal(await tb.call('create', 'config/pg-kv', { plugin_name: 'postgresql-database-plugin', connection_url: "host=127.0.0.1 port=5432 user={{username}} password='{{password}}' dbname=test sslmode=disable", username: 'postgres', password: 'p w', allowed_roles: '*' }), null);
+  await tb.call('create', 'roles/kv', { db_name: 'pg-kv', creation_statements: CREATE });
+  const { r, username } = await creds('kv');
+  assert.ok(await pgRole(admin, username));
+  await secretType().revoke(leaseReq(r));
+  await assert.rejects(
+    tb.call('create', 'config/pg-kv2', { plugin_name: 'postgresql-database-plugin', connection_url: 'host=127.0.0.1 port' }),
+    (e: CofferError) => e.status === 400 && e.message === 'error creating database object: cannot parse connection_url',
+  );
+});
+
 test('username_template on the config shapes the names', opts, async () => {
   await tb.call('create', 'config/pg-tpl', { plugin_name: 'postgresql-database-plugin', connection_url: PG_URL, username: 'postgres', password: 'x', allowed_roles: '*', username_template: '{{ printf "app_%s_%s" .RoleName (random 6) | lowercase }}' });
   await tb.call('create', 'roles/Tpl', { db_name: 'pg-tpl', creation_statements: CREATE });
