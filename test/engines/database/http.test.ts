@@ -206,6 +206,28 @@ test('database down: creds fail fast with the driver\'s error; an expired lease 
   }
 });
 
+test('reset reopens a pool; rewriting or deleting a config closes its pool', opts, async () => {
+  const app = `coffer_del_${id}`;
+  const conns = async () => Number((await admin.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [app])).rows[0].n);
+  const waitFor = async (want: (n: number) => boolean) => {
+    for (let i = 0; i < 50 && !want(await conns()); i++) await new Promise((res) => setTimeout(res, 100));
+    return conns();
+  };
+  const body = { plugin_name: 'postgresql-database-plugin', connection_url: url(5432, app), username: 'postgres', password: ROOT_PW, allowed_roles: '*' };
+  assert.equal((await coffer.api('POST', 'database/config/del', body)).status, 204);
+  assert.equal(await waitFor((n) => n === 1), 1, 'the verified pool holds a connection');
+  assert.equal((await coffer.api('POST', 'database/reset/del')).status, 204);
+  assert.equal(await waitFor((n) => n === 1), 1, 'the old pool closed, the new one connected');
+  assert.equal((await coffer.api('POST', 'database/config/del', { ...body, verify_connection: false })).status, 204);
+  assert.equal(await waitFor((n) => n === 0), 0, 'rewriting the config closed the pool');
+  assert.equal((await coffer.api('POST', 'database/reset/del')).status, 204);
+  assert.equal(await waitFor((n) => n === 1), 1);
+  assert.equal((await coffer.api('DELETE', 'database/config/del')).status, 204);
+  assert.equal(await waitFor((n) => n === 0), 0, 'deleting the config closed the pool');
+  const r = await coffer.api('POST', 'database/reset/del');
+  assert.deepEqual([r.status, r.body.errors], [400, ['failed to find entry for connection with name: "del"']]);
+});
+
 test('unmounting revokes the leases and closes the engine\'s connections', opts, async () => {
   const r = await coffer.api('GET', 'database/creds/awesome-db');
   assert.equal(r.status, 200);
