@@ -42,6 +42,8 @@ export interface OpenConnection {
 
 export class Connections {
   private readonly open = new Map<string, DatabasePlugin>();
+  /** Set on seal/unmount: a request or rotation still in flight must not open a pool nobody will close. */
+  private closed = false;
 
   constructor(private readonly storage: LogicalStorage) {}
 
@@ -51,6 +53,7 @@ export class Connections {
     if (!config) throw badRequest(`failed to find entry for connection with name: "${name}"`);
     let plugin = this.open.get(name);
     if (!plugin) {
+      if (this.closed) throw new Error('the database engine is shutting down');
       plugin = createPlugin(config);
       this.open.set(name, plugin);
     }
@@ -59,6 +62,10 @@ export class Connections {
 
   /** Installs a freshly verified plugin, closing the one it replaces. */
   async put(name: string, plugin: DatabasePlugin): Promise<void> {
+    if (this.closed) {
+      await plugin.close();
+      return;
+    }
     const old = this.open.get(name);
     this.open.set(name, plugin);
     if (old && old !== plugin) await old.close();
@@ -71,6 +78,7 @@ export class Connections {
   }
 
   async closeAll(): Promise<void> {
+    this.closed = true;
     const all = [...this.open.values()];
     this.open.clear();
     await Promise.all(all.map((p) => p.close()));

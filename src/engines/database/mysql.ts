@@ -38,6 +38,7 @@ export class MySQLPlugin implements DatabasePlugin {
       ...opts,
       connectionLimit: this.settings.maxOpen,
       maxIdle: this.settings.maxIdle,
+      // mysql2 has no maximum connection age; retiring idle connections after it is the closest it offers.
       idleTimeout: this.settings.maxLifetime ? this.settings.maxLifetime * 1000 : 60_000,
       multipleStatements: false,
     });

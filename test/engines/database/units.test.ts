@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { redactURL } from '../../../src/engines/database/config.js';
+import type { DatabaseConfig } from '../../../src/engines/database/connections.js';
+import { roleAllowed } from '../../../src/engines/database/creds.js';
 import { expirationString, generatePassword, generateUsername } from '../../../src/engines/database/credentials.js';
 import { parseMySQLDSN } from '../../../src/engines/database/mysql-dsn.js';
 import { MYSQL_LEGACY_USERNAME_TEMPLATE, MYSQL_USERNAME_TEMPLATE } from '../../../src/engines/database/mysql.js';
@@ -98,4 +100,19 @@ test('SCRAM-SHA-256 verifiers match PostgreSQL\'s format and the password behind
   assert.match(v, /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}:[A-Za-z0-9+/=]{44}$/);
   assert.equal(scramMatches(v, 'correct horse'), true);
   assert.equal(scramMatches(v, 'wrong horse'), false);
+});
+
+test('allowed_roles: exact names, "*" and globs; empty allows nothing', () => {
+  const allowed = (list: string[], role: string) => roleAllowed({ allowed_roles: list } as DatabaseConfig, role);
+  const cases: [string[], string, boolean][] = [
+    [['*'], 'anything', true],
+    [['awesome-db'], 'awesome-db', true],
+    [['awesome-db'], 'awesome-db2', false],
+    [['app-*'], 'app-reader', true],
+    [['app-*'], 'my-app-reader', false],
+    [['*-ro'], 'db.x-ro', true],
+    [['a.b'], 'axb', false],
+    [[], 'awesome-db', false],
+  ];
+  for (const [list, role, want] of cases) assert.equal(allowed(list, role), want, `${JSON.stringify(list)} ${role}`);
 });
