@@ -7,7 +7,11 @@
 export function goTime(ms: number): string {
   if (!ms) return '';
   const iso = new Date(ms).toISOString(); // 2024-01-02T03:04:05.120Z
-  return iso.replace(/\.?0+Z$/, 'Z');
+  // Trims the millisecond digits' trailing zeros (and the dot when none are left), as Go does.
+  let end = iso.length - 1;
+  while (iso.charCodeAt(end - 1) === 48 /* 0 */ && end > 20) end--;
+  if (end === 20) end = 19;
+  return iso.slice(0, end) + 'Z';
 }
 
 type Plain = Record<string, unknown>;
