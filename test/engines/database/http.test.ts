@@ -228,6 +228,22 @@ test('reset reopens a pool; rewriting or deleting a config closes its pool', opt
   assert.deepEqual([r.status, r.body.errors], [400, ['failed to find entry for connection with name: "del"']]);
 });
 
+test('sealing closes the pools; after unseal the engine works again', opts, async () => {
+  const app = `coffer_seal_${id}`;
+  const conns = async () => Number((await admin.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [app])).rows[0].n);
+  assert.equal((await coffer.api('POST', 'database/config/sealed', { plugin_name: 'postgresql-database-plugin', connection_url: url(5432, app), username: 'postgres', password: ROOT_PW, allowed_roles: '*' })).status, 204);
+  assert.equal(await conns(), 1);
+  assert.equal((await coffer.api('PUT', 'sys/seal')).status, 204);
+  for (let i = 0; i < 50 && (await conns()) > 0; i++) await new Promise((res) => setTimeout(res, 100));
+  assert.equal(await conns(), 0);
+  const u = await coffer.api('PUT', 'sys/unseal', { key: coffer.unsealKey });
+  assert.equal(u.body.sealed, false, JSON.stringify(u.body));
+  const r = await coffer.api('GET', 'database/creds/awesome-db');
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.ok(await pgRole(admin, r.body.data.username));
+  assert.equal((await coffer.api('DELETE', 'database/config/sealed')).status, 204);
+});
+
 test('unmounting revokes the leases and closes the engine\'s connections', opts, async () => {
   const r = await coffer.api('GET', 'database/creds/awesome-db');
   assert.equal(r.status, 200);
