@@ -16,6 +16,7 @@ import { configIdentityPath } from './config-identity.js';
 import { ec2Login, ec2Renew } from './login-ec2.js';
 import { iamLogin, iamRenew } from './login-iam.js';
 import { rolePaths } from './role.js';
+import { roleTagPaths } from './role-tag.js';
 
 const EC2_FIELDS = ['pkcs7', 'identity', 'signature'];
 const IAM_FIELDS = ['iam_http_request_method', 'iam_request_url', 'iam_request_body', 'iam_request_headers'];
@@ -47,6 +48,7 @@ export function makeAwsAuthFactory(clock: Clock = systemClock): BackendFactory {
         configIdentityPath(ctx.storage),
         ...rolePaths(ctx.storage, ctx.system),
         ...accessListPaths(ctx.storage, clock),
+        ...roleTagPaths(ctx.storage, ctx.system, clock),
         {
           pattern: 'login',
           fields: {

@@ -6,9 +6,9 @@
  *
  * With AWS credentials in config/client (or the environment), Vault's DescribeInstances call is
  * made too: the instance must be running, and bound_subnet_id, bound_vpc_id and
- * bound_iam_instance_profile_arn are checked against its description. Without credentials the
- * signed document is trusted and a role with those bounds refuses, saying why. Never done
- * (they need the IAM API or role-tag support): bound_iam_role_arn and role tags, refused likewise.
+ * bound_iam_instance_profile_arn and role tags are checked against its description. Without
+ * credentials the signed document is trusted and a role with those bounds refuses, saying why.
+ * Never done (it needs the IAM API): bound_iam_role_arn, refused likewise.
  */
 import { randomUUID, verify, type X509Certificate } from 'node:crypto';
 import type { FieldData } from '../../framework/fields.js';
@@ -24,6 +24,8 @@ import { registeredCertificates } from './config-certificate.js';
 import { EC2_METADATA, readIdentityConfig, selectMetadata } from './config-identity.js';
 import { Pkcs7Error, Pkcs7ParseError, verifySignedData } from './pkcs7.js';
 import { readRole, type AwsRole } from './role.js';
+import { verifyInstanceTag, type RoleTag } from './role-tag.js';
+import { formatDuration } from '../../lib/duration.js';
 import { readClientConfig } from './config-client.js';
 import { describeRunningInstance, ec2Credentials, type InstanceDescription } from './ec2-api.js';
 import { globMatch } from '../../lib/glob.js';
@@ -164,7 +166,18 @@ export async function ec2Login(deps: Ec2Deps, req: Request, d: FieldData): Promi
   }
   const unmet = instanceBoundsError(role, roleName, doc, instance);
   if (unmet) throw badRequest(`Error validating instance: ${unmet}`);
-  if (role.role_tag) throw badRequest('failed to fetch and verify the role tag: role tags are not supported by Coffer; remove role_tag from the role');
+  let policies = role.token_policies;
+  let tag: RoleTag | undefined;
+  if (role.role_tag) {
+    if (!instance) throw badRequest("failed to fetch and verify the role tag: the instance's tags come from the EC2 API (DescribeInstances); configure AWS credentials with config/client");
+    try {
+      tag = await verifyInstanceTag(deps.storage, role, roleName, doc.instanceId, instance.tags);
+    } catch (e) {
+      throw badRequest(`failed to fetch and verify the role tag: ${(e as Error).message}`);
+    }
+    // A tag without policies inherits the role's; one with policies narrows them (checked a subset).
+    if (tag.policies.length) policies = tag.policies;
+  }
 
   const nonceSupplied = d.has('nonce');
   // One login per instance at a time: the access list check and its update belong together.
@@ -182,10 +195,13 @@ export async function ec2Login(deps: Ec2Deps, req: Request, d: FieldData): Promi
       disallow = disallow || stored.disallow_reauthentication;
     }
     if (!nonceSupplied) nonce = randomUUID();
+    // A tag may disallow reauthentication; it cannot allow what the role or the list disallows.
+    if (!disallow && tag) disallow = tag.disallowReauthentication;
 
     const maxLease = deps.system.maxLeaseTTL();
-    const shortestMaxTTL = role.token_max_ttl > 0 && role.token_max_ttl < maxLease ? role.token_max_ttl : maxLease;
-    const longestMaxTTL = Math.max(role.token_max_ttl, maxLease);
+    let shortestMaxTTL = role.token_max_ttl > 0 && role.token_max_ttl < maxLease ? role.token_max_ttl : maxLease;
+    if (tag && tag.maxTTL > 0 && tag.maxTTL < shortestMaxTTL) shortestMaxTTL = tag.maxTTL;
+    const longestMaxTTL = Math.max(role.token_max_ttl, maxLease, tag?.maxTTL ?? 0);
     const now = deps.clock.now();
     const entry: AccessListEntry = stored
       ? { ...stored }
@@ -202,15 +218,16 @@ export async function ec2Login(deps: Ec2Deps, req: Request, d: FieldData): Promi
 
   const facts = { instance_id: doc.instanceId, region: doc.region, account_id: doc.accountId, ami_id: doc.imageId, auth_type: 'ec2' };
   const chosen = selectMetadata(EC2_METADATA, identity.ec2_metadata, facts);
-  const metadata: Record<string, string> = { role_tag_max_ttl: '0s', role: roleName, ...chosen };
+  const metadata: Record<string, string> = { role_tag_max_ttl: formatDuration(tag?.maxTTL ?? 0), role: roleName, ...chosen };
   if (!disallow && !nonceSupplied) metadata.nonce = nonce;
   const auth: Auth = authFromParams(role, {
     metadata,
     alias: { name: aliasName, metadata: chosen },
-    internal: { auth_type: 'ec2', role: roleName, instance_id: doc.instanceId, region: doc.region, account_id: doc.accountId },
+    internal: { auth_type: 'ec2', role: roleName, instance_id: doc.instanceId, region: doc.region, account_id: doc.accountId, role_tag_max_ttl: tag?.maxTTL ?? 0 },
     displayName: doc.instanceId,
   });
   auth.maxTTL = shortestMaxTTL;
+  auth.policies = policies;
   return { auth };
 }
 
@@ -224,7 +241,10 @@ export async function ec2Renew(deps: Ec2Deps, auth: Auth): Promise<Auth> {
   const maxLease = deps.system.maxLeaseTTL();
   const now = deps.clock.now();
   stored.last_updated_time = now;
-  stored.expiration_time = now + Math.max(role.token_max_ttl, maxLease) * 1000;
+  stored.expiration_time = now + Math.max(role.token_max_ttl, maxLease, Number(auth.internal?.role_tag_max_ttl ?? 0)) * 1000;
   await writeAccessEntry(deps.storage, instanceId, stored);
-  return { ...auth, ttl: role.token_ttl, maxTTL: role.token_max_ttl > 0 && role.token_max_ttl < maxLease ? role.token_max_ttl : maxLease, period: role.token_period };
+  const tagMax = Number(auth.internal?.role_tag_max_ttl ?? 0);
+  let maxTTL = role.token_max_ttl > 0 && role.token_max_ttl < maxLease ? role.token_max_ttl : maxLease;
+  if (tagMax > 0 && tagMax < maxTTL) maxTTL = tagMax;
+  return { ...auth, ttl: role.token_ttl, maxTTL, period: role.token_period };
 }

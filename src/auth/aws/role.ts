@@ -37,6 +37,8 @@ export interface AwsRole extends TokenParams {
   role_tag: string;
   allow_instance_migration: boolean;
   disallow_reauthentication: boolean;
+  /** Signs this role's role tags; never returned. */
+  hmac_key: string;
 }
 
 const LIST_FIELDS = [
@@ -76,7 +78,7 @@ function newRole(): AwsRole {
     ...defaultTokenParams(), role_id: randomUUID(), auth_type: 'iam', bound_ami_id: [], bound_account_id: [], bound_ec2_instance_id: [],
     bound_iam_principal_arn: [], bound_iam_principal_id: [], bound_iam_role_arn: [], bound_iam_instance_profile_arn: [], bound_region: [],
     bound_subnet_id: [], bound_vpc_id: [], inferred_entity_type: '', inferred_aws_region: '', resolve_aws_unique_ids: false, role_tag: '',
-    allow_instance_migration: false, disallow_reauthentication: false,
+    allow_instance_migration: false, disallow_reauthentication: false, hmac_key: randomUUID(),
   };
 }
 
@@ -189,6 +191,7 @@ export function rolePaths(storage: LogicalStorage, system: SystemView): PathDef[
       if (role.role_tag.length > 127) throw badRequest('length of role tag exceeds the EC2 key limit of 127 characters');
     }
 
+    if (!role.hmac_key) role.hmac_key = randomUUID();
     await storage.putJSON(roleKey(name), role);
     return warnings.length ? { warnings } : null;
   };

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamLoginData } from '../../../src/auth/aws/client-login.js';
-import { startEc2TestServer, type Ec2TestServer } from '../../../src/auth/aws/testing/ec2-server.js';
+import { startEc2TestServer, type Ec2TestServer, type TestInstance } from '../../../src/auth/aws/testing/ec2-server.js';
 import { startStsTestServer, type StsTestServer } from '../../../src/auth/aws/testing/sts-server.js';
 import { startCoffer, type TestCoffer } from '../../support/server.js';
 import { identityDocument, makeEc2Fixture, type Ec2Fixture } from './ec2-fixture.js';
@@ -15,17 +15,20 @@ const ACCOUNT = '123456789012';
 const PROFILE = `arn:aws:iam::${ACCOUNT}:instance-profile/web/web-profile`;
 let coffer: TestCoffer;
 let ec2: Ec2TestServer;
+let instances: Record<string, TestInstance>;
 let sts: StsTestServer;
 let fx: Ec2Fixture;
 const session = { accessKeyId: 'ASIAWEB', secretAccessKey: 'web-session-secret', sessionToken: 'tok' };
 
 before(async () => {
   fx = makeEc2Fixture();
-  ec2 = await startEc2TestServer({ AKIDCOFFER: { secretAccessKey: 'coffer-ec2-secret' } }, {
+  ec2 = await startEc2TestServer({ AKIDCOFFER: { secretAccessKey: 'coffer-ec2-secret' } }, instances = {
     'i-web': { imageId: 'ami-web', subnetId: 'subnet-a', vpcId: 'vpc-good', iamInstanceProfileArn: PROFILE },
     'i-elsewhere': { imageId: 'ami-web', subnetId: 'subnet-z', vpcId: 'vpc-other', iamInstanceProfileArn: PROFILE },
     'i-stopped': { imageId: 'ami-web', subnetId: 'subnet-a', vpcId: 'vpc-good', state: 'stopped' },
     'i-rebuilt': { imageId: 'ami-new', subnetId: 'subnet-a', vpcId: 'vpc-good', iamInstanceProfileArn: PROFILE },
+    'i-tagged': { imageId: 'ami-web', tags: {} },
+    'i-untagged': { imageId: 'ami-web', tags: { Name: 'web' } },
   });
   sts = await startStsTestServer({
     ASIAWEB: { secretAccessKey: session.secretAccessKey, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/web-role/i-web`, userId: 'AROAWEB:i-web', account: ACCOUNT },
@@ -106,4 +109,54 @@ test('iam login inferring ec2_instance: the session name is the instance, checke
   } finally {
     await coffer.api('POST', 'auth/aws/config/client', { access_key: 'AKIDCOFFER', secret_key: 'coffer-ec2-secret' });
   }
+});
+
+test('role tags: minted by role/:role/tag, read from the instance, verified, narrowed, deny-listed', async () => {
+  await coffer.api('POST', 'auth/aws/role/tagged', { auth_type: 'ec2', bound_account_id: ACCOUNT, role_tag: 'VaultRole', policies: 'web,ops' });
+  const minted = await coffer.api('POST', 'auth/aws/role/tagged/tag', { policies: 'web', instance_id: 'i-tagged', max_ttl: '5m' });
+  assert.equal(minted.status, 200, JSON.stringify(minted.body));
+  assert.equal(minted.body.data.tag_key, 'VaultRole');
+  const value: string = minted.body.data.tag_value;
+  assert.match(value, /^v1:[A-Za-z0-9+/=]{12}:r=tagged:d=false:m=false:p=web:i=i-tagged:t=300:[A-Za-z0-9+/]{43}=$/);
+  instances['i-tagged']!.tags = { VaultRole: value };
+
+  let r = await login({ role: 'tagged', pkcs7: pkcs7('i-tagged'), nonce: 'tag-nonce' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(r.body.auth.policies, ['default', 'web'], 'the tag narrows the role\'s policies');
+  assert.equal(r.body.auth.metadata.role_tag_max_ttl, '5m0s');
+  assert.equal(r.body.auth.lease_duration, 300);
+
+  r = await login({ role: 'tagged', pkcs7: pkcs7('i-untagged') });
+  assert.deepEqual(r.body, { errors: ['failed to fetch and verify the role tag: missing tag with key "VaultRole" on the instance'] });
+  instances['i-untagged']!.tags = { VaultRole: value };
+  r = await login({ role: 'tagged', pkcs7: pkcs7('i-untagged') });
+  assert.deepEqual(r.body, { errors: ['failed to fetch and verify the role tag: role tag is being used by an unauthorized instance'] });
+  instances['i-untagged']!.tags = { VaultRole: value.replace(':p=web:', ':p=ops:') };
+  r = await login({ role: 'tagged', pkcs7: pkcs7('i-untagged') });
+  assert.deepEqual(r.body, { errors: ['failed to fetch and verify the role tag: role tag signature verification failed'] });
+
+  // Deny-listing the tag (given base64-encoded, as Vault accepts) stops its logins.
+  assert.equal((await coffer.api('POST', `auth/aws/roletag-denylist/${Buffer.from(value).toString('base64')}`, {})).status, 204);
+  assert.deepEqual((await coffer.api('LIST', 'auth/aws/roletag-denylist')).body.data.keys, [value]);
+  assert.match((await coffer.api('GET', `auth/aws/roletag-denylist/${encodeURIComponent(value)}`)).body.data.expiration_time, /^\d{4}-/);
+  r = await login({ role: 'tagged', pkcs7: pkcs7('i-tagged'), nonce: 'tag-nonce' });
+  assert.deepEqual(r.body, { errors: ['failed to fetch and verify the role tag: role tag is deny listed'] });
+  assert.equal((await coffer.api('POST', 'auth/aws/tidy/roletag-denylist', {})).status, 202);
+  assert.equal((await coffer.api('LIST', 'auth/aws/roletag-blacklist')).body.data.keys.length, 1, 'not expired yet');
+  assert.equal((await coffer.api('DELETE', `auth/aws/roletag-denylist/${encodeURIComponent(value)}`)).status, 204);
+  r = await login({ role: 'tagged', pkcs7: pkcs7('i-tagged'), nonce: 'tag-nonce' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['web', {}, 'tag creation is not enabled for this role'],
+    ['nope', {}, 'entry not found for role nope'],
+    ['tagged', { allow_instance_migration: true, disallow_reauthentication: true }, 'cannot set both disallow_reauthentication and allow_instance_migration'],
+  ];
+  for (const [roleName, data, message] of cases) {
+    const e = await coffer.api('POST', `auth/aws/role/${roleName}/tag`, data);
+    assert.deepEqual([e.status, e.body], [400, { errors: [message] }], message);
+  }
+  const warned = await coffer.api('POST', 'auth/aws/role/tagged/tag', { policies: 'root' });
+  assert.deepEqual(warned.body.warnings, ['Policies on the tag are not a subset of the policies set on the role. Login will not be allowed with this tag unless the role policies are updated.']);
+  assert.equal((await coffer.api('GET', 'auth/aws/role/tagged')).body.data.hmac_key, undefined, 'the HMAC key is never read back');
 });
