@@ -151,7 +151,8 @@ export async function ec2Login(deps: Ec2Deps, req: Request, d: FieldData): Promi
   const { doc, roleName, role } = await documentAndRole(deps, d);
   if (role.token_bound_cidrs.length && !cidrAllows(role.token_bound_cidrs, req.remoteAddr)) throw permissionDenied();
   if (role.auth_type !== 'ec2') throw badRequest(`auth method ec2 not allowed for role ${roleName}`);
-  if (!doc.instanceId) throw badRequest('instance identity document has no instanceId');
+  // The id names the instance's access-list entry: keep it to the characters AWS ids use.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(doc.instanceId)) throw badRequest('instance identity document has no valid instanceId');
   const identity = await readIdentityConfig(deps.storage);
   const aliasName = identity.ec2_alias === 'instance_id' ? doc.instanceId : identity.ec2_alias === 'image_id' ? doc.imageId : role.role_id;
 

@@ -86,8 +86,8 @@ export const isDenied = async (storage: LogicalStorage, tag: string) => (await s
 
 /** Vault's checks of the tag found on the instance, for a login to `roleName`. */
 export async function verifyInstanceTag(storage: LogicalStorage, role: AwsRole, roleName: string, instanceId: string, tags: Record<string, string>): Promise<RoleTag> {
-  const value = tags[role.role_tag];
-  if (!value) throw new Error(`missing tag with key "${role.role_tag}" on the instance`);
+  const value = Object.hasOwn(tags, role.role_tag) ? tags[role.role_tag] : undefined;
+  if (typeof value !== 'string' || !value) throw new Error(`missing tag with key "${role.role_tag}" on the instance`);
   const t = await parseAndVerifyTag(storage, value);
   if (t.role !== roleName) throw new Error('role on the tag is not matching the role supplied');
   if (t.instanceId && t.instanceId !== instanceId) throw new Error('role tag is being used by an unauthorized instance');
