@@ -1,7 +1,7 @@
 /** `auth enable|disable|list|tune|help|move`: the auth method mount table. */
 import { type Command, attempt, checkArgs, ensureTrailingSlash, sanitizePath } from '../command.js';
 import { LOGIN_METHODS } from './login-methods.js';
-import { enableBody, enableFlags, moveMount, mountMap, outputMounts, requestJSON, tuneBody, tuneFlags } from './mounts.js';
+import { enableBody, enableFlags, moveMount, mountMap, outputMounts, requestJSON, runMountPathRequest, tuneBody, tuneFlags } from './mounts.js';
 
 const tokenTypeFlag = { name: 'token-type', kind: 'string' as const, usage: 'Token type for logins through this method: "service", "batch", "default-service" or "default-batch".' };
 
@@ -39,15 +39,11 @@ export const authDisable: Command = {
   Disables the auth method at PATH. Tokens issued through it are revoked.
 
       $ coffer auth disable userpass/`,
-  async run(ctx) {
-    const bad = checkArgs(ctx, 1, 1);
-    if (bad !== undefined) return bad;
-    const path = ensureTrailingSlash(sanitizePath(ctx.args[0]!));
-    const res = await attempt(ctx, `Error disabling auth method at ${path}`, () => requestJSON(ctx.client(), 'DELETE', `sys/auth/${path.replace(/\/$/, '')}`));
-    if (!res.ok) return res.code;
-    ctx.ui.output(`Success! Disabled the auth method (if it existed) at: ${path}`);
-    return 0;
-  },
+  run: (ctx) => runMountPathRequest(ctx, {
+    table: 'sys/auth', method: 'DELETE',
+    error: (path) => `Error disabling auth method at ${path}`,
+    success: (path) => `Success! Disabled the auth method (if it existed) at: ${path}`,
+  }),
 };
 
 export const authList: Command = {
@@ -76,16 +72,17 @@ export const authTune: Command = {
 
       $ coffer auth tune -default-lease-ttl=72h userpass/`,
   flags: [...tuneFlags, tokenTypeFlag],
-  async run(ctx) {
-    const bad = checkArgs(ctx, 1, 1);
-    if (bad !== undefined) return bad;
-    const path = ensureTrailingSlash(sanitizePath(ctx.args[0]!));
-    const body = tuneBody(ctx);
-    if (ctx.set.has('token-type')) body.token_type = ctx.flags['token-type'];
-    const res = await attempt(ctx, `Error tuning auth method ${path}`, () => requestJSON(ctx.client(), 'POST', `sys/auth/${path.replace(/\/$/, '')}/tune`, body));
-    if (!res.ok) return res.code;
-    ctx.ui.output(`Success! Tuned the auth method at: ${path}`);
-    return 0;
+  run(ctx) {
+    const body = () => {
+      const b = tuneBody(ctx);
+      if (ctx.set.has('token-type')) b.token_type = ctx.flags['token-type'];
+      return b;
+    };
+    return runMountPathRequest(ctx, {
+      table: 'sys/auth', method: 'POST', suffix: '/tune', body,
+      error: (path) => `Error tuning auth method ${path}`,
+      success: (path) => `Success! Tuned the auth method at: ${path}`,
+    });
   },
 };
 

@@ -4,7 +4,7 @@
  */
 import { toApiError, type VaultClient } from '../../api/client.js';
 import { formatDuration } from '../../lib/duration.js';
-import { type Context, attempt, ensureTrailingSlash } from '../command.js';
+import { type Context, attempt, checkArgs, ensureTrailingSlash, sanitizePath } from '../command.js';
 import type { FlagSpec } from '../flags.js';
 import { goValue, tableOutput } from '../format.js';
 import { outputData } from '../output.js';
@@ -92,6 +92,29 @@ export async function requestJSON(client: VaultClient, method: string, path: str
   const res = await client.request(method, path, { body });
   if (res.status >= 400) throw toApiError(res);
   return (res.body && typeof res.body === 'object' ? res.body : {}) as Json;
+}
+
+export interface MountPathRequest {
+  /** `sys/mounts` or `sys/auth`. */
+  table: 'sys/mounts' | 'sys/auth';
+  method: 'POST' | 'DELETE';
+  /** Appended to the mount's path, e.g. `/tune`. */
+  suffix?: string;
+  /** Built after the argument check, so a usage error comes first. */
+  body?: () => Json;
+  error: (path: string) => string;
+  success: (path: string) => string;
+}
+
+/** The disable and tune commands of both tables: one PATH argument, one request, one success line. */
+export async function runMountPathRequest(ctx: Context, r: MountPathRequest): Promise<number> {
+  const bad = checkArgs(ctx, 1, 1);
+  if (bad !== undefined) return bad;
+  const path = ensureTrailingSlash(sanitizePath(ctx.args[0]!));
+  const res = await attempt(ctx, r.error(path), () => requestJSON(ctx.client(), r.method, `${r.table}/${path.replace(/\/$/, '')}${r.suffix ?? ''}`, r.body?.()));
+  if (!res.ok) return res.code;
+  ctx.ui.output(r.success(path));
+  return 0;
 }
 
 /** The path → mount map of sys/mounts or sys/auth (inside `data`, or at the top for old servers). */

@@ -1,6 +1,6 @@
 /** `secrets enable|disable|list|tune|move`: the secrets engine mount table. */
-import { type Command, attempt, checkArgs, ensureTrailingSlash, sanitizePath } from '../command.js';
-import { enableBody, enableFlags, moveMount, mountMap, outputMounts, requestJSON, tuneBody, tuneFlags } from './mounts.js';
+import { type Command, attempt, checkArgs, ensureTrailingSlash } from '../command.js';
+import { enableBody, enableFlags, moveMount, mountMap, outputMounts, requestJSON, runMountPathRequest, tuneBody, tuneFlags } from './mounts.js';
 
 export const secretsEnable: Command = {
   name: 'secrets enable',
@@ -36,15 +36,11 @@ export const secretsDisable: Command = {
   data is deleted.
 
       $ coffer secrets disable transit/`,
-  async run(ctx) {
-    const bad = checkArgs(ctx, 1, 1);
-    if (bad !== undefined) return bad;
-    const path = ensureTrailingSlash(sanitizePath(ctx.args[0]!));
-    const res = await attempt(ctx, `Error disabling secrets engine at ${path}`, () => requestJSON(ctx.client(), 'DELETE', `sys/mounts/${path.replace(/\/$/, '')}`));
-    if (!res.ok) return res.code;
-    ctx.ui.output(`Success! Disabled the secrets engine (if it existed) at: ${path}`);
-    return 0;
-  },
+  run: (ctx) => runMountPathRequest(ctx, {
+    table: 'sys/mounts', method: 'DELETE',
+    error: (path) => `Error disabling secrets engine at ${path}`,
+    success: (path) => `Success! Disabled the secrets engine (if it existed) at: ${path}`,
+  }),
 };
 
 export const secretsList: Command = {
@@ -75,15 +71,11 @@ export const secretsTune: Command = {
       $ coffer secrets tune -max-lease-ttl=8760h pki
       $ coffer secrets tune -default-lease-ttl=72h pki/`,
   flags: tuneFlags,
-  async run(ctx) {
-    const bad = checkArgs(ctx, 1, 1);
-    if (bad !== undefined) return bad;
-    const path = ensureTrailingSlash(sanitizePath(ctx.args[0]!));
-    const res = await attempt(ctx, `Error tuning secrets engine ${path}`, () => requestJSON(ctx.client(), 'POST', `sys/mounts/${path.replace(/\/$/, '')}/tune`, tuneBody(ctx)));
-    if (!res.ok) return res.code;
-    ctx.ui.output(`Success! Tuned the secrets engine at: ${path}`);
-    return 0;
-  },
+  run: (ctx) => runMountPathRequest(ctx, {
+    table: 'sys/mounts', method: 'POST', suffix: '/tune', body: () => tuneBody(ctx),
+    error: (path) => `Error tuning secrets engine ${path}`,
+    success: (path) => `Success! Tuned the secrets engine at: ${path}`,
+  }),
 };
 
 export const secretsMove: Command = {
