@@ -45,10 +45,10 @@ export function configCertificatePaths(storage: LogicalStorage): PathDef[] {
     else if (req.operation === 'create' || !entry.type) entry.type = 'pkcs7';
     if (!(CERT_TYPES as readonly string[]).includes(entry.type!)) throw badRequest(`invalid certificate type "${entry.type}"`);
     if (!d.has('aws_public_cert')) throw badRequest('missing aws_public_cert');
-    const given = d.str('aws_public_cert').trim();
-    // Vault accepts the PEM itself or its base64 encoding.
+    const given = d.str('aws_public_cert');
+    // Vault accepts the PEM itself or its base64 encoding, and stores (and reads back) it as given.
     const decoded = /^[A-Za-z0-9+/=\s]+$/.test(given) ? Buffer.from(given, 'base64').toString('utf8') : '';
-    entry.aws_public_cert = decoded.includes('-----BEGIN') ? decoded.trim() : given;
+    entry.aws_public_cert = decoded.includes('-----BEGIN') ? decoded : given;
     if (!entry.aws_public_cert) throw badRequest('invalid aws_public_cert');
     try {
       parseOnePem(entry.aws_public_cert);
