@@ -39,9 +39,10 @@ const given = (req: Request, name: string) => req.data[name] !== undefined && re
 
 /**
  * Appends a version and slides the max_versions window; versions that fall out are deleted in
- * the same transaction as the write, so storage never holds more than the window.
+ * the same transaction as the write, so storage never holds more than the window. `stored`:
+ * the secret's metadata record exists already, so only the version records change.
  */
-export async function addVersion(store: V2Store, path: string, prev: KeyMeta, data: Record<string, unknown>): Promise<Response> {
+export async function addVersion(store: V2Store, path: string, prev: KeyMeta, stored: boolean, data: Record<string, unknown>): Promise<Response> {
   const now = store.now();
   const n = prev.current_version + 1;
   const rec: VersionRecord = { created_time: now, deletion_time: store.deletionTimeFor(prev, now), destroyed: false, data };
@@ -53,7 +54,7 @@ export async function addVersion(store: V2Store, path: string, prev: KeyMeta, da
     for (let i = Math.max(next.oldest_version, 1); i <= last; i++) ops.push({ op: 'delete', key: store.versionKey(path, i) });
     next.oldest_version = last + 1;
   }
-  await store.commit(path, ops, next);
+  await store.commit(path, ops, next, stored);
   return { data: versionJSON(n, rec, next) };
 }
 
@@ -85,9 +86,10 @@ export function dataPaths(store: V2Store): PathDef[] {
     const data = sortKeysDeep(d.get<Record<string, unknown>>('data')) as Record<string, unknown>;
     const options = d.getOk<Record<string, unknown>>('options');
     return store.locks.run(path, async () => {
-      const meta = (await store.meta(path)) ?? newMeta(store.now());
+      const stored = await store.meta(path);
+      const meta = stored ?? newMeta(store.now());
       checkCas(options, store.config, meta);
-      return addVersion(store, path, meta, data);
+      return addVersion(store, path, meta, stored !== undefined, data);
     });
   };
 
@@ -106,7 +108,7 @@ export function dataPaths(store: V2Store): PathDef[] {
       if (!rec) return emptyNotFound();
       if (rec.destroyed || isDeleted(rec, store.now())) return { status: 404, data: versionJSON(n, rec, meta) };
       const merged = sortKeysDeep(mergePatch(rec.data ?? {}, changes)) as Record<string, unknown>;
-      return addVersion(store, path, meta, merged);
+      return addVersion(store, path, meta, true, merged);
     });
   };
 

@@ -6,10 +6,12 @@
  *   <prefix>v/<path>/<n>      one record per version: its data and its own deletion state
  *
  * A read is the metadata record (usually served from the in-memory cache) plus one version
- * record; a write puts the new version and the metadata in one transaction, pruning versions
- * that fall out of max_versions in the same commit (concurrent writes share one commit,
- * see group-commit.ts). Version state lives with the version, so
- * no ever-growing metadata blob is rewritten per write. The prefix is the mount uuid, as in
+ * record. A write puts the new version, pruning versions that fall out of max_versions in the
+ * same commit (concurrent writes share one commit, see group-commit.ts). The metadata record
+ * is written when a secret is created and when its settings change, not on every write: its
+ * counters (current_version, oldest_version, updated_time) follow from the version records
+ * that exist, and are worked out from them when the record is loaded (see meta()). A write
+ * thus touches one key and one B-tree page, not two. The prefix is the mount uuid, as in
  * Vault, so unversioned (v1) keys at the root of the view can be upgraded in place.
  */
 import type { LogicalStorage } from '../../framework/types.js';
@@ -127,9 +129,38 @@ export class V2Store {
   async meta(path: string): Promise<KeyMeta | undefined> {
     const hit = this.metaCache.get(path);
     if (hit) return hit;
-    const m = await this.storage.getJSON<KeyMeta>(this.metaKey(path));
-    if (m) this.remember(path, m);
+    const writes = this.writes;
+    const stored = await this.storage.getJSON<KeyMeta>(this.metaKey(path));
+    if (!stored) return undefined;
+    const m = await this.withVersionCounters(path, stored);
+    // As for versions: a write that ran meanwhile has cached what is newer.
+    if (writes === this.writes) this.remember(path, m);
     return m;
+  }
+
+  /**
+   * The stored record's counters brought up to date with the versions in storage: versions are
+   * only ever added at the top and pruned at the bottom, each in the same transaction as
+   * the write that caused it, so the highest stored number is the current version and the
+   * lowest, once pruning began, the oldest.
+   */
+  private async withVersionCounters(path: string, stored: KeyMeta): Promise<KeyMeta> {
+    let max = 0;
+    let min = Infinity;
+    for (const entry of await this.storage.list(`${this.prefix}v/${path}/`)) {
+      if (!/^\d+$/.test(entry)) continue; // "b/": the versions of a secret below this one
+      const n = Number(entry);
+      if (n > max) max = n;
+      if (n < min) min = n;
+    }
+    if (max <= stored.current_version) return stored;
+    const latest = await this.version(path, max);
+    return {
+      ...stored,
+      current_version: max,
+      oldest_version: min > 1 ? Math.max(min, stored.oldest_version) : stored.oldest_version,
+      updated_time: Math.max(stored.updated_time, latest?.created_time ?? 0),
+    };
   }
 
   async version(path: string, n: number): Promise<VersionRecord | undefined> {
@@ -183,9 +214,15 @@ export class V2Store {
     return { op: 'put', key: this.versionKey(path, n), value: enc.encode(JSON.stringify(rec)) };
   }
 
-  /** Applies ops atomically, then updates the cache: `meta` null means the secret is gone. */
-  async commit(path: string, ops: StorageOp[], meta: KeyMeta | null): Promise<void> {
-    const all = meta ? [...ops, { op: 'put' as const, key: this.metaKey(path), value: enc.encode(JSON.stringify(meta)) }] : [...ops, { op: 'delete' as const, key: this.metaKey(path) }];
+  /**
+   * Applies ops atomically, then updates the cache: `meta` null means the secret is gone.
+   * `countersOnly` says `meta` differs from the stored record only in the counters a new
+   * version moves, which storage already tells (see withVersionCounters): it is not rewritten.
+   */
+  async commit(path: string, ops: StorageOp[], meta: KeyMeta | null, countersOnly = false): Promise<void> {
+    const all = !meta ? [...ops, { op: 'delete' as const, key: this.metaKey(path) }]
+      : countersOnly ? ops
+        : [...ops, { op: 'put' as const, key: this.metaKey(path), value: enc.encode(JSON.stringify(meta)) }];
     try {
       await this.write(all);
     } catch (e) {
