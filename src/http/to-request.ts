@@ -51,7 +51,7 @@ function operationFor(method: string, query: URLSearchParams): Operation {
 }
 
 export function checkPath(path: string): void {
-  if (path.split('/').some((seg) => seg === '..' || seg === '.')) throw badRequest(`invalid request path "${path}"`);
+  if (path.includes('.') && path.split('/').some((seg) => seg === '..' || seg === '.')) throw badRequest(`invalid request path "${path}"`);
   if (path.includes('\0')) throw badRequest('invalid request path');
 }
 
