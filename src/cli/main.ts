@@ -39,6 +39,7 @@ const EXTERNAL: Record<string, External> = {
       return (args, io) => m.runKubeApiserverCommand(args, io.stdout, io.stderr);
     },
   },
+  'k8s injector': { synopsis: 'Run the agent injector (mutating admission webhook, vault-k8s annotations)', load: async () => { const m = await import('../kube/injector/command.js'); return (args, io) => m.runInjectorCommand(args, io); } },
 };
 
 /** The external command named by the leading words of argv, if any. */
