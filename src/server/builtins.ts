@@ -20,6 +20,7 @@ import { databaseFactory } from '../engines/database/backend.js';
 import { kvFactory } from '../engines/kv/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/backend.js';
 import { pkiFactory } from '../engines/pki/backend.js';
+import { transitFactory } from '../engines/transit/backend.js';
 
 registerType('system', 'secret', sysFactory);
 registerType('token', 'auth', tokenFactory);
@@ -27,6 +28,7 @@ registerType('identity', 'secret', identityFactory);
 registerType('kv', 'secret', kvFactory);
 registerType('cubbyhole', 'secret', cubbyholeFactory);
 registerType('pki', 'secret', pkiFactory);
+registerType('transit', 'secret', transitFactory);
 registerType('userpass', 'auth', userpassFactory);
 registerType('approle', 'auth', approleFactory);
 registerType('kubernetes', 'auth', kubernetesAuthFactory);
