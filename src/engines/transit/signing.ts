@@ -1,11 +1,12 @@
 /**
  * Signatures as Vault's keysutil makes them. ECDSA and RSA sign a digest the path computed
  * (or the client's, when prehashed), so nothing here hashes twice: ECDSA signs the digest
- * directly, RSA builds PKCS#1 v1.5 or PSS encoding itself and applies the raw private key.
+ * (ecdsa.ts), RSA builds PKCS#1 v1.5 or PSS encoding itself and applies the raw private key.
  */
 import { constants, createHash, privateEncrypt, publicDecrypt, randomBytes, sign as nodeSign, verify as nodeVerify, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { badRequest } from '../../lib/errors.js';
 import { HASHES, isECDSA, supportsSigning } from './key-types.js';
+import { ecdsaSignDigest, ecdsaVerifyDigest } from './ecdsa.js';
 import { deriveKey, decodeBase64, encryptionVersion, parseVersioned } from './cipher.js';
 import { ed25519FromSeed, ed25519PublicRaw, keyVersion, privateKeyObject, publicKeyObject, type KeyPolicy } from './policy.js';
 
@@ -122,7 +123,7 @@ export function signInput(p: KeyPolicy, requestedVersion: number, input: Buffer,
     publicKey = k.derivedPublic;
   } else if (isECDSA(p.type)) {
     if (o.marshaling !== 'asn1' && o.marshaling !== 'jws') throw badRequest('requested marshaling type is invalid');
-    sig = nodeSign(null, input, { key: privateKeyObject(p, keyVersion(p, ver)), dsaEncoding: o.marshaling === 'jws' ? 'ieee-p1363' : 'der' });
+    sig = ecdsaSignDigest(p.type, privateKeyObject(p, keyVersion(p, ver)), input, o.marshaling);
   } else {
     const key = privateKeyObject(p, keyVersion(p, ver));
     const alg = o.signatureAlgorithm || 'pss';
@@ -156,11 +157,7 @@ export function verifyInput(p: KeyPolicy, input: Buffer, signature: string, o: S
   }
   const key = publicKeyObject(p, keyVersion(p, ver));
   if (isECDSA(p.type)) {
-    try {
-      return nodeVerify(null, input, { key, dsaEncoding: o.marshaling === 'jws' ? 'ieee-p1363' : 'der' }, sig);
-    } catch {
-      return false;
-    }
+    return ecdsaVerifyDigest(p.type, key, input, sig, o.marshaling);
   }
   const em = rsaOpen(key, sig);
   if (!em) return false;
