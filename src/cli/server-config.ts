@@ -28,7 +28,7 @@ const KNOWN = new Set([
   'max_lease_ttl', 'disable_mlock', 'ui', 'log_level', 'log_format', 'pid_file', 'seal', 'telemetry', 'plugin_directory',
   'disable_cache', 'raw_storage_endpoint', 'introspection_endpoint', 'enable_response_header_hostname', 'log_file',
 ]);
-const STORAGE_ALIASES: Record<string, string> = { inmem: 'memory', memory: 'memory', sqlite: 'sqlite', file: 'sqlite' };
+const STORAGE_ALIASES: Record<string, string> = { inmem: 'memory', memory: 'memory', sqlite: 'sqlite', file: 'sqlite', postgresql: 'postgresql' };
 
 type Lines = (path: string) => number | undefined;
 
@@ -85,7 +85,7 @@ export function parseServerConfig(text: string, file: string): ServerConfig {
   if (storages.length !== 1) fail(file, lines, 'storage', 'exactly one storage stanza is required');
   const [sType, sBody] = storages[0]!;
   const type = STORAGE_ALIASES[sType];
-  if (!type) fail(file, lines, 'storage', `unknown storage type "${sType}" (supported: sqlite, inmem)`);
+  if (!type) fail(file, lines, 'storage', `unknown storage type "${sType}" (supported: sqlite, file, inmem, postgresql)`);
   const options: Record<string, string> = {};
   for (const [k, v] of Object.entries(sBody)) options[k] = String(v);
   if (type === 'sqlite' && !options.path) fail(file, lines, 'storage', 'storage "sqlite": "path" is required');

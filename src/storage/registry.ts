@@ -1,6 +1,7 @@
 /** Storage types by name, as the `storage "<type>" { … }` stanza names them. */
 import { join } from 'node:path';
 import { MemoryStorage } from './memory.js';
+import { PostgresStorage } from './postgresql.js';
 import { SqliteStorage } from './sqlite.js';
 import type { Storage } from './storage.js';
 
@@ -21,6 +22,9 @@ export async function createStorage(type: string, options: Record<string, string
       // Vault's file backend takes a directory; existing configs keep working with one
       // SQLite file inside it.
       return new SqliteStorage(join(required(type, options, 'path'), 'coffer.db'));
+    case 'postgresql':
+      // Options as Vault's: connection_url (or VAULT_PG_CONNECTION_URL), table, max_parallel, …
+      return PostgresStorage.open(options);
     default:
       throw new Error(`unknown storage type "${type}"`);
   }
