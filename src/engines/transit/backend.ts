@@ -5,6 +5,7 @@
  */
 import type { BackendDef, BackendFactory } from '../../framework/backend.js';
 import type { TransitEnv } from './env.js';
+import { backupPaths } from './path-backup.js';
 import { datakeyPaths } from './path-datakey.js';
 import { encryptPaths } from './path-encrypt.js';
 import { exportPaths } from './path-export.js';
@@ -52,6 +53,7 @@ export function makeTransitFactory(opts: TransitOptions = {}): BackendFactory {
         ...hmacPaths(env),
         ...signPaths(env),
         ...exportPaths(env),
+        ...backupPaths(env),
         ...toolPaths(),
       ],
       async init() {

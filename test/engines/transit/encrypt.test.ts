@@ -37,6 +37,15 @@ test('round trip for every encrypting key type, in Vault\'s ciphertext format', 
   assert.equal((await t.write('decrypt/aes256-gcm96', { ciphertext: empty.ciphertext })).plaintext, '');
 });
 
+test('rsa-4096: OAEP round trip; a plaintext too long for the modulus is a 400', async () => {
+  const t = await transit();
+  await t.write('keys/big', { type: 'rsa-4096' });
+  const enc = await t.write('encrypt/big', { plaintext: b64('four thousand') });
+  assert.equal(Buffer.from((await t.write('decrypt/big', { ciphertext: enc.ciphertext })).plaintext, 'base64').toString(), 'four thousand');
+  assert.equal(Buffer.from((enc.ciphertext as string).split(':')[2]!, 'base64').length, 512);
+  await rejects(t.call('update', 'encrypt/big', { plaintext: Buffer.alloc(600).toString('base64') }), 400, /^failed to RSA encrypt the plaintext/);
+});
+
 test('an exported AES key opens the ciphertext with node:crypto (nonce ‖ ciphertext ‖ tag, 12-byte nonce)', async () => {
   const t = await transit();
   await t.write('keys/x', { exportable: true });

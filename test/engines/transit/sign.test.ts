@@ -33,7 +33,7 @@ test('ed25519, ECDSA and RSA signatures verify with openssl and the public key f
   const t = await transit();
   const msg = Buffer.from('the quick brown fox');
   const msgFile = file(msg);
-  for (const type of ['ed25519', 'ecdsa-p256', 'ecdsa-p384', 'rsa-2048']) {
+  for (const type of ['ed25519', 'ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'rsa-2048', 'rsa-3072']) {
     const key = await t.write(`keys/${type}`, { type });
     const pub = (key.keys as Record<string, any>)['1'].public_key as string;
     const pem = file(type === 'ed25519' ? ed25519Pem(pub) : pub);
