@@ -118,7 +118,7 @@ describe('PostgresStorage on PostgreSQL', { skip: pgSkip }, () => {
     try {
       await Promise.all(Array.from({ length: 20 }, (_, i) => noIdle.put(`idle/${i}`, bytes('x'))));
       let n = await count();
-      for (let i = 0; i < 50 && n > 0; i++) {
+      for (let i = 0; i < 250 && n > 0; i++) {
         await new Promise((r) => setTimeout(r, 20));
         n = await count();
       }
