@@ -124,13 +124,13 @@ export function encryptPaths(env: TransitEnv): PathDef[] {
     const results = prepared.map((it, i) => {
       aadFor(p, it, i);
       const ref = str(it.item, 'reference');
-      if (it.error) { outcome.user = true; return { error: it.error, reference: ref }; }
+      if (it.error) { outcome.user = true; return { plaintext: '', error: it.error, reference: ref }; }
       try {
         const plain = decrypt(p, str(it.item, 'ciphertext'), { context: it.context, associatedData: it.aad });
         outcome.successes = true;
         return { plaintext: plain.toString('base64'), reference: ref };
       } catch (e) {
-        return { error: outcome.fail(e), reference: ref };
+        return { plaintext: '', error: outcome.fail(e), reference: ref };
       }
     });
     return finish(d, batch, outcome, results, undefined, (r) => ({ plaintext: r.plaintext }));

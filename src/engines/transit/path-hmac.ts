@@ -82,7 +82,7 @@ const hmacFields = {
 export function verifyHmacItems(p: KeyPolicy, alg: string, list: BatchItem[], outcome: BatchOutcome): Record<string, unknown>[] {
   return list.map((it) => {
     const ref = str(it, 'reference');
-    const fail = (error: string) => { outcome.user = true; return { error, reference: ref, valid: false }; };
+    const fail = (error: string) => { outcome.user = true; return { error, reference: ref }; };
     if (it.input === undefined) return fail('missing input');
     let input: Buffer;
     try { input = decodeBase64(str(it, 'input')); } catch (e) { return fail(`unable to decode input as base64: ${(e as Error).message}`); }
@@ -102,6 +102,8 @@ export function verifyHmacItems(p: KeyPolicy, alg: string, list: BatchItem[], ou
     try { key = hmacKey(p, ver); } catch (e) { return fail((e as Error).message); }
     const want = createHmac(HASHES[alg]!, key).update(input).digest();
     outcome.successes = true;
-    return { valid: want.length === given.length && timingSafeEqual(want, given), reference: ref };
+    // Vault's HMAC batch item omits `valid` when false (omitempty); the single reply always has it.
+    const valid = want.length === given.length && timingSafeEqual(want, given);
+    return valid ? { valid, reference: ref } : { reference: ref };
   });
 }

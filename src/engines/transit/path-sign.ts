@@ -89,18 +89,19 @@ export function signPaths(env: TransitEnv): PathDef[] {
     const outcome = new BatchOutcome();
     const results = list.map((it) => {
       const ref = str(it, 'reference');
-      if (it.input === undefined) { outcome.user = true; return { error: 'missing input', reference: ref }; }
+      if (it.input === undefined) { outcome.user = true; return { key_version: 0, error: 'missing input', reference: ref }; }
       try {
         let input: Buffer;
         try { input = decodeBase64(str(it, 'input')); } catch (e) { throw badRequest(`unable to decode input as base64: ${(e as Error).message}`); }
         const r = signInput(p, batch ? int(it, 'key_version') || d.int('key_version') : d.int('key_version'), message(p, input, o), { ...o, context: contextOf(it) });
         outcome.successes = true;
-        return { signature: r.signature, key_version: r.version, reference: ref, ...(r.publicKey ? { public_key: r.publicKey.toString('base64') } : {}) };
+        // Vault's batch item names it "publickey"; the single reply "public_key".
+        return { signature: r.signature, key_version: r.version, reference: ref, ...(r.publicKey ? { publickey: r.publicKey.toString('base64') } : {}) };
       } catch (e) {
-        return { error: outcome.fail(e), reference: ref };
+        return { key_version: 0, error: outcome.fail(e), reference: ref };
       }
     });
-    return finish(d, batch, outcome, results, undefined, (r) => ({ signature: r.signature, key_version: r.key_version, ...(r.public_key ? { public_key: r.public_key } : {}) }));
+    return finish(d, batch, outcome, results, undefined, (r) => ({ signature: r.signature, key_version: r.key_version, ...(r.publickey ? { public_key: r.publickey } : {}) }));
   };
 
   const verify = async (_r: unknown, d: FieldData): Promise<Response> => {
@@ -142,7 +143,7 @@ export function signPaths(env: TransitEnv): PathDef[] {
         }
       });
     }
-    return finish(d, batch, outcome, results, undefined, (r) => ({ valid: r.valid }));
+    return finish(d, batch, outcome, results, undefined, (r) => ({ valid: r.valid === true }));
   };
 
   return [

@@ -156,7 +156,7 @@ test('batches: per-item results and errors, references echoed, 400 when any item
   const dec = await t.call('update', 'decrypt/batch', { batch_input: [...items.map((i) => ({ ciphertext: i.ciphertext, reference: i.reference })), { ciphertext: 'junk', reference: 'c' }] });
   assert.equal(dec!.status, 400);
   assert.deepEqual(dec!.data!.batch_results, [
-    { plaintext: b64('one'), reference: 'a' }, { plaintext: b64('two'), reference: 'b' }, { error: 'invalid ciphertext: no prefix', reference: 'c' },
+    { plaintext: b64('one'), reference: 'a' }, { plaintext: b64('two'), reference: 'b' }, { plaintext: '', error: 'invalid ciphertext: no prefix', reference: 'c' },
   ]);
   const partial = await t.call('update', 'decrypt/batch', { partial_failure_response_code: 207, batch_input: [{ ciphertext: items[0].ciphertext }, { ciphertext: 'junk' }] });
   assert.equal(partial!.status, 207);

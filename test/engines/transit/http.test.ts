@@ -49,7 +49,7 @@ test('HTTP: Vault\'s envelope, LIST, 404 for a missing key, batch partial failur
   assert.equal(r.status, 404);
   r = await c.api('POST', 'transit-http/decrypt/app', { batch_input: [{ ciphertext: 'junk', reference: 'bad' }] });
   assert.equal(r.status, 400);
-  assert.deepEqual(r.body.data.batch_results, [{ error: 'invalid ciphertext: no prefix', reference: 'bad' }]);
+  assert.deepEqual(r.body.data.batch_results, [{ plaintext: '', error: 'invalid ciphertext: no prefix', reference: 'bad' }]);
   r = await c.api('POST', 'transit-http/decrypt/app', { ciphertext: 'junk' });
   assert.deepEqual([r.status, r.body.errors], [400, ['invalid ciphertext: no prefix']]);
   r = await c.api('POST', 'transit-http/keys/app', { type: 'bogus', derived: 'sometimes' });

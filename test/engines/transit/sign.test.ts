@@ -148,6 +148,7 @@ test('sign and verify errors, key versions and batches', async () => {
   assert.equal(batch!.status, 400);
   assert.equal(items[0].reference, 'r1');
   assert.match(items[1].error, /^unable to decode input as base64/);
+  assert.equal(items[1].key_version, 0);
   const vb = await t.write('verify/ed', { batch_input: [{ input: b64('a'), signature: items[0].signature }, { input: b64('b'), signature: items[0].signature }] });
   assert.deepEqual((vb.batch_results as any[]).map((i) => i.valid), [true, false]);
   await rejects(t.call('update', 'verify/ed', { batch_input: [{ input: b64('a'), signature: items[0].signature }, { input: b64('a'), hmac: 'vault:v1:AA==' }] }), 400,
@@ -176,6 +177,11 @@ test('HMAC: matches node:crypto with the exported key, per algorithm; verify; hm
   assert.equal((await t.write('hmac/hk', { input: b64('d') })).hmac, `vault:v1:${createHmac('sha256', hk).update('d').digest('base64')}`);
   const batch = await t.write('hmac/hk', { batch_input: [{ input: b64('1'), reference: 'one' }, { input: b64('2') }] });
   assert.deepEqual((batch.batch_results as any[]).map((i) => i.reference), ['one', '']);
+  const hmacs = (batch.batch_results as any[]).map((i) => i.hmac as string);
+  // As Vault: a batch HMAC verification item leaves `valid` out when it is false.
+  const vb = await t.write('verify/hk', { batch_input: [{ input: b64('1'), hmac: hmacs[0] }, { input: b64('1'), hmac: hmacs[1] }] });
+  assert.deepEqual(vb.batch_results, [{ valid: true, reference: '' }, { reference: '' }]);
+  assert.deepEqual(await t.write('verify/hk', { input: b64('1'), hmac: hmacs[1] }), { valid: false });
 });
 
 test('export: only exportable keys, Vault\'s encodings, versions', async () => {
