@@ -5,7 +5,7 @@
  * bytes of HMAC-SHA256 over the plaintext, keyed by the 32 HKDF bytes after the encryption key.
  */
 import { constants, createCipheriv, createDecipheriv, createHmac, hkdfSync, privateDecrypt, publicEncrypt, randomBytes, type CipherGCMTypes } from 'node:crypto';
-import { CofferError, badRequest, internal } from '../../lib/errors.js';
+import { CofferError, badRequest } from '../../lib/errors.js';
 import { isRSA, isSymmetric, supportsDecryption, supportsDerivation, supportsEncryption, symmetricKeyBytes, type KeyType } from './key-types.js';
 import { CONVERGENT_VERSION, keyVersion, privateKeyObject, publicKeyObject, type KeyPolicy } from './policy.js';
 
@@ -148,8 +148,8 @@ export function decrypt(p: KeyPolicy, value: string, o: CipherOptions = {}): Buf
       return privateDecrypt({ key: privateKeyObject(p, keyVersion(p, ver)), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, data);
     } catch (e) {
       if (e instanceof CofferError) throw e;
-      // Vault reports this as an internal error; the text names no key material.
-      throw internal('failed to RSA decrypt the ciphertext: crypto/rsa: decryption error');
+      // Vault answers 500 here; a ciphertext that does not open is the client's input, so 400. No key detail in the text.
+      throw badRequest('failed to RSA decrypt the ciphertext: crypto/rsa: decryption error');
     }
   }
   const encBytes = symmetricKeyBytes(p.type);

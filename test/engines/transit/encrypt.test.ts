@@ -44,6 +44,8 @@ test('rsa-4096: OAEP round trip; a plaintext too long for the modulus is a 400',
   assert.equal(Buffer.from((await t.write('decrypt/big', { ciphertext: enc.ciphertext })).plaintext, 'base64').toString(), 'four thousand');
   assert.equal(Buffer.from((enc.ciphertext as string).split(':')[2]!, 'base64').length, 512);
   await rejects(t.call('update', 'encrypt/big', { plaintext: Buffer.alloc(600).toString('base64') }), 400, /^failed to RSA encrypt the plaintext/);
+  const forged = `vault:v1:${Buffer.alloc(512, 7).toString('base64')}`;
+  await rejects(t.call('update', 'decrypt/big', { ciphertext: forged }), 400, 'failed to RSA decrypt the ciphertext: crypto/rsa: decryption error');
 });
 
 test('an exported AES key opens the ciphertext with node:crypto (nonce ‖ ciphertext ‖ tag, 12-byte nonce)', async () => {
