@@ -6,6 +6,7 @@
 import type { BackendDef, BackendFactory } from '../../framework/backend.js';
 import type { TransitEnv } from './env.js';
 import { backupPaths } from './path-backup.js';
+import { configPaths } from './path-config.js';
 import { datakeyPaths } from './path-datakey.js';
 import { encryptPaths } from './path-encrypt.js';
 import { exportPaths } from './path-export.js';
@@ -42,7 +43,7 @@ export async function autoRotate(env: TransitEnv): Promise<string[]> {
 
 export function makeTransitFactory(opts: TransitOptions = {}): BackendFactory {
   return (ctx): BackendDef => {
-    const env: TransitEnv = { store: new TransitStore(ctx.storage), now: opts.now ?? (() => Date.now()) };
+    const env: TransitEnv = { store: new TransitStore(ctx.storage), storage: ctx.storage, now: opts.now ?? (() => Date.now()) };
     let timer: NodeJS.Timeout | undefined;
     return {
       help: 'The transit backend provides encryption and decryption as a service: it never stores the data it handles.',
@@ -55,6 +56,7 @@ export function makeTransitFactory(opts: TransitOptions = {}): BackendFactory {
         ...exportPaths(env),
         ...backupPaths(env),
         ...toolPaths(),
+        ...configPaths(ctx.storage),
       ],
       async init() {
         timer = setInterval(() => {

@@ -7,6 +7,7 @@ import { BatchOutcome, batchFields, int, parseBatch, str, type BatchItem } from 
 import { decodeBase64, decrypt, encrypt } from './cipher.js';
 import { mustGet, type TransitEnv } from './env.js';
 import { isSymmetric } from './key-types.js';
+import { readKeysConfig } from './path-config.js';
 import { newPolicy, type KeyPolicy } from './policy.js';
 
 const ITEM_KINDS = { plaintext: 'string', ciphertext: 'string', context: 'string', associated_data: 'string', key_version: 'int', reference: 'string' } as const;
@@ -61,7 +62,7 @@ export function encryptPaths(env: TransitEnv): PathDef[] {
   const { store } = env;
 
   const upsert = async (req: Request, d: FieldData, name: string, contextSet: boolean): Promise<{ p: KeyPolicy; warning?: string }> => {
-    if (req.operation !== 'create') return { p: await mustGet(env, name) };
+    if (req.operation !== 'create' || (await readKeysConfig(env.storage)).disable_upsert) return { p: await mustGet(env, name) };
     const convergent = d.bool('convergent_encryption');
     if (convergent && !contextSet) throw badRequest('convergent encryption requires derivation to be enabled, so context is required');
     const type = d.str('type');

@@ -66,6 +66,11 @@ test('encrypt creates an aes256-gcm96 key on first use; derived when a context i
   await rejects(t.call('create', 'encrypt/bad', { plaintext: b64('x'), type: 'ecdsa-p256' }), 400, 'key type ecdsa-p256 not supported for this operation');
   await rejects(t.call('create', 'encrypt/bad', { plaintext: b64('x'), convergent_encryption: true }), 400, 'convergent encryption requires derivation to be enabled, so context is required');
   await rejects(t.call('update', 'decrypt/none', { ciphertext: 'vault:v1:AAAA' }), 400, 'encryption key not found');
+  // config/keys disable_upsert: encrypt no longer creates keys.
+  assert.deepEqual((await t.call('read', 'config/keys'))!.data, { disable_upsert: false });
+  assert.deepEqual(await t.write('config/keys', { disable_upsert: true }), { disable_upsert: true });
+  await rejects(t.call('create', 'encrypt/not-made', { plaintext: b64('x') }), 400, 'encryption key not found');
+  assert.equal(await t.call('read', 'keys/not-made'), null);
 });
 
 test('Vault\'s errors for bad input', async () => {

@@ -124,7 +124,7 @@ test('auto-rotation rotates keys whose period has passed, and only those', async
   const t = await transit();
   await t.write('keys/auto', { auto_rotate_period: '1h' });
   await t.write('keys/manual');
-  const env = { store: new TransitStore(t.storage), now: () => t.clock.now };
+  const env = { store: new TransitStore(t.storage), storage: t.storage, now: () => t.clock.now };
   assert.deepEqual(await autoRotate(env), []);
   t.clock.now += 3600_000;
   assert.deepEqual(await autoRotate(env), ['auto']);
