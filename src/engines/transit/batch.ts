@@ -4,7 +4,7 @@
  * client's `partial_failure_response_code` when some items did succeed).
  */
 import type { FieldData, FieldSchema } from '../../framework/fields.js';
-import type { Response } from '../../framework/types.js';
+import type { Request, Response } from '../../framework/types.js';
 import { CofferError, badRequest } from '../../lib/errors.js';
 
 export type BatchItem = Record<string, string | number>;
@@ -60,8 +60,12 @@ export class BatchOutcome {
     return message;
   }
 
-  /** Applies Vault's status rules to a batch reply. */
-  respond(resp: Response, d: FieldData): Response {
+  /**
+   * Applies Vault's status rules to a batch reply. A failing batch is, as in Vault, a raw JSON
+   * reply with the status and the usual envelope around the results; it also carries the items'
+   * messages in `errors`, so every 4xx from Coffer has the errors array clients look for.
+   */
+  respond(resp: Response, d: FieldData, req: Request): Response {
     if (!this.user && !this.internal) return resp;
     let status = this.user ? 400 : 500;
     const override = d.getOk<number>('partial_failure_response_code');
@@ -72,7 +76,12 @@ export class BatchOutcome {
         status = override;
       }
     }
-    resp.status = status;
-    return resp;
+    const results = ((resp.data?.batch_results ?? []) as { error?: unknown }[]);
+    const errors = [...new Set(results.map((r) => r.error).filter((e): e is string => typeof e === 'string' && e !== ''))];
+    const body = {
+      request_id: req.id, lease_id: '', renewable: false, lease_duration: 0, data: resp.data ?? null, wrap_info: null,
+      warnings: resp.warnings?.length ? resp.warnings : null, auth: null, mount_type: req.mountType ?? '', errors,
+    };
+    return { raw: { status, contentType: 'application/json', body: JSON.stringify(body) }, data: resp.data, status };
   }
 }

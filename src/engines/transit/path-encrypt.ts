@@ -104,10 +104,10 @@ export function encryptPaths(env: TransitEnv): PathDef[] {
         return { error: outcome.fail(e), reference: ref };
       }
     });
-    return finish(d, batch, outcome, results, warning, (r) => ({ ciphertext: r.ciphertext, key_version: r.key_version }));
+    return finish(req, d, batch, outcome, results, warning, (r) => ({ ciphertext: r.ciphertext, key_version: r.key_version }));
   };
 
-  const decryptHandler = async (_req: Request, d: FieldData): Promise<Response> => {
+  const decryptHandler = async (req: Request, d: FieldData): Promise<Response> => {
     const { list, batch } = items(d, () => {
       const ciphertext = d.str('ciphertext');
       if (!ciphertext) throw badRequest('missing ciphertext to decrypt');
@@ -134,10 +134,10 @@ export function encryptPaths(env: TransitEnv): PathDef[] {
         return { plaintext: '', error: outcome.fail(e), reference: ref };
       }
     });
-    return finish(d, batch, outcome, results, undefined, (r) => ({ plaintext: r.plaintext }));
+    return finish(req, d, batch, outcome, results, undefined, (r) => ({ plaintext: r.plaintext }));
   };
 
-  const rewrapHandler = async (_req: Request, d: FieldData): Promise<Response> => {
+  const rewrapHandler = async (req: Request, d: FieldData): Promise<Response> => {
     const { list, batch } = items(d, () => {
       const ciphertext = d.str('ciphertext');
       if (!ciphertext) throw badRequest('missing ciphertext to decrypt');
@@ -164,7 +164,7 @@ export function encryptPaths(env: TransitEnv): PathDef[] {
         return { error: outcome.fail(e), reference: ref };
       }
     });
-    return finish(d, batch, outcome, results, undefined, (r) => ({ ciphertext: r.ciphertext, key_version: r.key_version }));
+    return finish(req, d, batch, outcome, results, undefined, (r) => ({ ciphertext: r.ciphertext, key_version: r.key_version }));
   };
 
   return [
@@ -198,9 +198,9 @@ export function encryptPaths(env: TransitEnv): PathDef[] {
 type Result = Record<string, unknown> & { error?: string };
 
 /** One reply shape for single and batch requests, with Vault's status rules. */
-export function finish(d: FieldData, batch: boolean, outcome: BatchOutcome, results: Result[], warning: string | undefined, single: (r: Result) => Record<string, unknown>): Response {
+export function finish(req: Request, d: FieldData, batch: boolean, outcome: BatchOutcome, results: Result[], warning: string | undefined, single: (r: Result) => Record<string, unknown>): Response {
   const warnings = warning ? [warning] : undefined;
-  if (batch) return outcome.respond({ data: { batch_results: results }, ...(warnings ? { warnings } : {}) }, d);
+  if (batch) return outcome.respond({ data: { batch_results: results }, ...(warnings ? { warnings } : {}) }, d, req);
   const r = results[0]!;
   if (r.error !== undefined) {
     if (outcome.internal) throw internal(r.error);

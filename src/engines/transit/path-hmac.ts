@@ -2,7 +2,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { PathDef } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/fields.js';
-import type { Response } from '../../framework/types.js';
+import type { Request, Response } from '../../framework/types.js';
 import { badRequest } from '../../lib/errors.js';
 import { BatchOutcome, batchFields, parseBatch, str, type BatchItem } from './batch.js';
 import { decodeBase64 } from './cipher.js';
@@ -25,7 +25,7 @@ function algorithmOf(d: FieldData): string {
 }
 
 export function hmacPaths(env: TransitEnv): PathDef[] {
-  const handler = async (_r: unknown, d: FieldData): Promise<Response> => {
+  const handler = async (req: Request, d: FieldData): Promise<Response> => {
     const p = await mustGet(env, d.str('name'));
     let ver = d.int('key_version');
     if (ver === 0) ver = p.latest_version;
@@ -54,7 +54,7 @@ export function hmacPaths(env: TransitEnv): PathDef[] {
       const mac = createHmac(HASHES[alg]!, key).update(input).digest('base64');
       return { hmac: `vault:v${ver}:${mac}`, reference: ref };
     });
-    return finish(d, batch, outcome, results, undefined, (r) => ({ hmac: r.hmac }));
+    return finish(req, d, batch, outcome, results, undefined, (r) => ({ hmac: r.hmac }));
   };
   return [{
     pattern: 'hmac/:name/:urlalgorithm',

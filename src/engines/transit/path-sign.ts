@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { PathDef } from '../../framework/backend.js';
 import type { FieldData, FieldTable } from '../../framework/fields.js';
-import type { Response } from '../../framework/types.js';
+import type { Request, Response } from '../../framework/types.js';
 import { badRequest } from '../../lib/errors.js';
 import { BatchOutcome, batchFields, int, parseBatch, str, type BatchItem } from './batch.js';
 import { decodeBase64 } from './cipher.js';
@@ -81,7 +81,7 @@ function contextOf(it: BatchItem): Buffer | undefined {
 }
 
 export function signPaths(env: TransitEnv): PathDef[] {
-  const sign = async (_r: unknown, d: FieldData): Promise<Response> => {
+  const sign = async (req: Request, d: FieldData): Promise<Response> => {
     const o = options(d);
     const p = await mustGet(env, d.str('name'), 'signing key not found');
     if (!supportsSigning(p.type)) throw badRequest(`key type ${p.type} does not support signing`);
@@ -101,10 +101,10 @@ export function signPaths(env: TransitEnv): PathDef[] {
         return { key_version: 0, error: outcome.fail(e), reference: ref };
       }
     });
-    return finish(d, batch, outcome, results, undefined, (r) => ({ signature: r.signature, key_version: r.key_version, ...(r.publickey ? { public_key: r.publickey } : {}) }));
+    return finish(req, d, batch, outcome, results, undefined, (r) => ({ signature: r.signature, key_version: r.key_version, ...(r.publickey ? { public_key: r.publickey } : {}) }));
   };
 
-  const verify = async (_r: unknown, d: FieldData): Promise<Response> => {
+  const verify = async (req: Request, d: FieldData): Promise<Response> => {
     const { list, batch } = itemsOf(d, () => {
       const it: BatchItem = { input: d.str('input'), context: d.str('context') };
       if (d.has('signature')) it.signature = d.str('signature');
@@ -143,7 +143,7 @@ export function signPaths(env: TransitEnv): PathDef[] {
         }
       });
     }
-    return finish(d, batch, outcome, results, undefined, (r) => ({ valid: r.valid === true }));
+    return finish(req, d, batch, outcome, results, undefined, (r) => ({ valid: r.valid === true }));
   };
 
   return [

@@ -50,6 +50,8 @@ test('HTTP: Vault\'s envelope, LIST, 404 for a missing key, batch partial failur
   r = await c.api('POST', 'transit-http/decrypt/app', { batch_input: [{ ciphertext: 'junk', reference: 'bad' }] });
   assert.equal(r.status, 400);
   assert.deepEqual(r.body.data.batch_results, [{ plaintext: '', error: 'invalid ciphertext: no prefix', reference: 'bad' }]);
+  // Vault's envelope around the results, plus the item messages in `errors` as every Coffer 4xx has.
+  assert.deepEqual([r.body.mount_type, r.body.errors, typeof r.body.request_id], ['transit', ['invalid ciphertext: no prefix'], 'string']);
   r = await c.api('POST', 'transit-http/decrypt/app', { ciphertext: 'junk' });
   assert.deepEqual([r.status, r.body.errors], [400, ['invalid ciphertext: no prefix']]);
   r = await c.api('POST', 'transit-http/keys/app', { type: 'bogus', derived: 'sometimes' });
