@@ -9,7 +9,8 @@
  * In between, the talk's dynamic secret: `secrets enable database`, a PostgreSQL connection and
  * role awesome-db, and the pod reading database/creds/awesome-db: a real PostgreSQL role under a
  * lease, dropped when the lease is revoked.
- * Not here (docs/seeds.md): transit, the Helm chart, HA, auto-unseal and the injector.
+ * Elsewhere: transit (test/engines/transit/) and the injector (test/kube/injector/); not built:
+ * the Helm chart, HA and auto-unseal (docs/seeds.md).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
