@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { badRequest, CofferError } from '../lib/errors.js';
 import { uuid } from '../lib/ids.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
-import type { Storage } from '../storage/storage.js';
+import type { HALock, Storage } from '../storage/storage.js';
 import { attachIdentity } from './identity/identity-service.js';
 import { MountManager } from './mounts/mount-manager.js';
 import { lookupType } from './registry.js';
@@ -47,6 +47,17 @@ export function onSeal(name: string, fn: SealHook): void {
 
 export const VERSION = '1.17.0+coffer.0.1.0';
 
+/** The storage lock the active node holds when the storage does HA (as Vault's core/lock). */
+export const HA_LOCK_KEY = 'core/lock';
+
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+const abortedOf = (...signals: AbortSignal[]) => new Promise<void>((resolve) => {
+  for (const s of signals) {
+    if (s.aborted) return resolve();
+    s.addEventListener('abort', () => resolve(), { once: true });
+  }
+});
+
 export class Core {
   readonly barrier: Barrier;
   readonly seal: ShamirSeal;
@@ -65,6 +76,12 @@ export class Core {
   readonly storageType: string;
   private unsealed = false;
   private unsealing: Promise<void> | undefined;
+  /** With HA storage: unsealed keys in hand, waiting for (or between holds of) the lock. */
+  private ha: { stop: AbortController; lock?: HALock; standby: boolean } | undefined;
+  /** When this node last became active (sys/leader's active_time). */
+  activeTime: Date | undefined;
+  /** The address other nodes are sent to when this one is active; the first listener's by default. */
+  listenerAddr = '';
 
   constructor(readonly opts: CoreOptions) {
     this.logger = opts.logger ?? silentLogger();
@@ -89,6 +106,21 @@ export class Core {
     return !this.unsealed;
   }
 
+  /** True when the storage does HA (postgresql with ha_enabled). */
+  get haEnabled(): boolean {
+    return typeof this.opts.physical.lock === 'function';
+  }
+
+  /** Unsealed but not active: another node holds the HA lock. Requests get 503 as if sealed. */
+  get standby(): boolean {
+    return this.ha?.standby === true;
+  }
+
+  /** The active node's address as it advertised it in the HA lock. */
+  async leaderAddress(): Promise<string | undefined> {
+    return this.opts.physical.lockValue?.(HA_LOCK_KEY);
+  }
+
   async initialized(): Promise<boolean> {
     return (await this.seal.config()) !== undefined && (await this.barrier.initialized());
   }
@@ -111,7 +143,7 @@ export class Core {
   /** One unseal key share; unseals once the threshold is reached. */
   async submitUnsealKey(key: Uint8Array): Promise<void> {
     if (!(await this.initialized())) throw badRequest('Vault is not initialized');
-    if (this.unsealed) return;
+    if (this.unsealed || this.ha) return;
     const result = await this.seal.submitKey(key);
     if (!result.done) return;
     try {
@@ -119,7 +151,8 @@ export class Core {
     } catch {
       throw badRequest('invalid key');
     }
-    await this.postUnsealOnce();
+    if (this.haEnabled) this.runForActive();
+    else await this.postUnsealOnce();
   }
 
   /** Unseals with the root key directly (dev mode, tests). */
@@ -150,15 +183,77 @@ export class Core {
     this.logger.info('vault is unsealed');
   }
 
+  /**
+   * HA: stand by until the lock is ours, then become active; if the lock is lost, step back
+   * down (services unloaded, keys kept) and wait again. Ends when sealCore aborts `stop`.
+   */
+  private runForActive(): void {
+    const ha = { stop: new AbortController(), standby: true } as NonNullable<Core['ha']>;
+    this.ha = ha;
+    const { stop } = ha;
+    const advertise = this.apiAddr || this.listenerAddr;
+    void (async () => {
+      while (!stop.signal.aborted) {
+        let lock: HALock;
+        try {
+          lock = await this.opts.physical.lock!(HA_LOCK_KEY, advertise, stop.signal);
+        } catch (e) {
+          if (!stop.signal.aborted) this.logger.warn({ err: String(e) }, 'ha: cannot acquire the lock; retrying');
+          await pause(1000);
+          continue;
+        }
+        ha.lock = lock;
+        // sealCore may have run meanwhile and missed this lock: give it back here.
+        if (stop.signal.aborted) { await lock.release().catch(() => {}); break; }
+        try {
+          await this.postUnsealOnce();
+          if (stop.signal.aborted) { await this.unloadActive(); break; }
+          ha.standby = false;
+          this.activeTime = new Date();
+          this.logger.info('ha: acquired lock, this node is active');
+        } catch (e) {
+          this.logger.error({ err: String(e) }, 'ha: becoming active failed; giving the lock up');
+          await this.stepDown(ha);
+          await pause(1000);
+          continue;
+        }
+        await abortedOf(lock.lost, stop.signal);
+        if (stop.signal.aborted) break;
+        this.logger.warn({ reason: String(lock.lost.reason) }, 'ha: lost the lock, stepping down to standby');
+        await this.stepDown(ha);
+      }
+    })();
+  }
+
+  private async stepDown(ha: NonNullable<Core['ha']>): Promise<void> {
+    ha.standby = true;
+    this.activeTime = undefined;
+    await this.unloadActive();
+    const lock = ha.lock;
+    ha.lock = undefined;
+    await lock?.release().catch(() => {});
+  }
+
   async sealCore(): Promise<void> {
+    const ha = this.ha;
+    this.ha = undefined;
+    ha?.stop.abort();
+    this.activeTime = undefined;
+    await this.unloadActive();
+    this.barrier.seal();
+    this.seal.resetProgress();
+    this.seal.forgetUnsealKey();
+    // Released last, so the next active node starts only after this one stopped writing.
+    await ha?.lock?.release().catch((e) => this.logger.warn({ err: String(e) }, 'ha: releasing the lock failed'));
+  }
+
+  /** Everything an active node loaded on unseal, dropped; the barrier keys stay. */
+  private async unloadActive(): Promise<void> {
     this.unsealed = false;
     for (const h of sealHooks) await h.fn(this).catch((e) => this.logger.warn({ hook: h.name, err: String(e) }, 'seal hook failed'));
     await this.services.leases?.stop?.();
     await this.mounts.unload();
     this.tokens?.clearCache();
-    this.barrier.seal();
-    this.seal.resetProgress();
-    this.seal.forgetUnsealKey();
   }
 
   /** Creates the root token with a chosen id (dev mode's -dev-root-token-id). */

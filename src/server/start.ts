@@ -46,6 +46,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (!addr) {
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
         addr = `${l.tlsDisable ? 'http' : 'https'}://${host}:${info.port}`;
+        // With HA storage, what a standby's sys/leader names when api_addr is not set.
+        core.listenerAddr = addr;
       }
     }
   } catch (e) {
@@ -60,7 +62,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         s.close(() => resolve());
         s.closeAllConnections?.();
       })));
-      if (!core.sealed) await core.sealCore();
+      if (!core.sealed || core.standby) await core.sealCore();
       await physical.close?.();
     },
   };

@@ -65,9 +65,6 @@ export function parsePostgresOptions(options: Record<string, string>, env: NodeJ
   }
   // Validated as Vault does, but Coffer has one pool: transactions share max_parallel.
   integer(options, 'transaction_max_parallel', 128, 1);
-  if (parsed.haEnabled) {
-    fail('ha_enabled = "true" is not supported by Coffer yet (no HA lock on PostgreSQL); remove it or set ha_enabled = "false"');
-  }
   return parsed;
 }
 

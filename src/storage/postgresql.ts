@@ -12,8 +12,9 @@
  */
 import pg from 'pg';
 import { checkOps } from './ops.js';
+import { haTableDDL, PostgresHALocks, VAULT_HA_TIMING, type HATiming } from './postgresql-ha.js';
 import { connectionPassword, describeTarget, parsePostgresOptions, scrubSecret, type PostgresOptions } from './postgresql-options.js';
-import type { Storage, StorageOp } from './storage.js';
+import type { HALock, Storage, StorageOp } from './storage.js';
 
 /** Like Vault's QuoteIdentifier: the whole name is one identifier, embedded quotes doubled. */
 export function quoteIdent(name: string): string {
@@ -62,14 +63,31 @@ export class PostgresStorage implements Storage {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly q: Queries;
   private readonly password: string | undefined;
+  /** Set only with ha_enabled, so `storage.lock` existing means "this backend does HA". */
+  lock?: (key: string, value: string, stop?: AbortSignal) => Promise<HALock>;
+  lockValue?: (key: string) => Promise<string | undefined>;
 
-  private constructor(private readonly pool: pg.Pool, readonly options: PostgresOptions) {
+  private constructor(private readonly pool: pg.Pool, readonly options: PostgresOptions, haTiming: HATiming) {
     this.q = queries(options.table);
     this.password = connectionPassword(options.connectionString);
+    if (options.haEnabled) {
+      const locks = new PostgresHALocks(pool, options.haTable, haTiming);
+      this.lock = (key, value, stop) => this.guard(() => locks.lock(key, value, stop));
+      this.lockValue = (key) => this.guard(() => locks.value(key));
+    }
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('storage "postgresql": storage is closed');
+    try {
+      return await fn();
+    } catch (e) {
+      throw new Error(`storage "postgresql": ${this.scrub(e)}`);
+    }
   }
 
   /** Connects (with Vault's max_connect_retries), then creates the tables unless told not to. */
-  static async open(raw: Record<string, string>, env: NodeJS.ProcessEnv = process.env): Promise<PostgresStorage> {
+  static async open(raw: Record<string, string>, env: NodeJS.ProcessEnv = process.env, haTiming: HATiming = VAULT_HA_TIMING): Promise<PostgresStorage> {
     const options = parsePostgresOptions(raw, env);
     const password = connectionPassword(options.connectionString);
     let pool: pg.Pool;
@@ -85,7 +103,7 @@ export class PostgresStorage implements Storage {
     }
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    const storage = new PostgresStorage(pool, options);
+    const storage = new PostgresStorage(pool, options, haTiming);
     try {
       await storage.connectWithRetries();
       if (!options.skipCreateTable) await storage.createTables();
@@ -127,6 +145,7 @@ export class PostgresStorage implements Storage {
          value       BYTEA,
          CONSTRAINT ${quoteIdent(`${t}_pkey`)} PRIMARY KEY (path, key))`,
       `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${t}_idx`)} ON ${quoteIdent(t)} (parent_path)`,
+      ...(this.options.haEnabled ? [haTableDDL(this.options.haTable)] : []),
     ];
     for (const sql of stmts) {
       try {

@@ -1,7 +1,8 @@
 /**
  * Coffer on storage "postgresql", end to end: `coffer server -config=FILE` in a child process
  * is initialized, unsealed and given KV secrets; a second server on the same table (same
- * config file) unseals and reads them back; the table holds no secret in clear.
+ * config file) unseals and reads them back; the table holds no secret in clear. (HA with
+ * ha_enabled: postgresql-ha-server.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -119,15 +120,6 @@ describe('Coffer on storage "postgresql"', { skip: pgSkip }, () => {
         assert.ok(!`${row.path}${row.key}`.includes(f), 'a secret appears in a key');
       }
     }
-  });
-
-  test('ha_enabled = "true" fails start with a clear message', async () => {
-    const table = freshTable();
-    const config = writeConfig('ha.hcl', `  connection_url = "${PG_URL}"\n  table = "${table}"\n  ha_enabled = "true"`);
-    const r = await runCLI(['server', `-config=${config}`]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /storage "postgresql": ha_enabled = "true" is not supported by Coffer yet/);
-    assert.equal((await sql('SELECT to_regclass($1) AS t', [table]))[0]!.t, null, 'nothing created');
   });
 
   test('a password in connection_url never reaches the error', async () => {

@@ -183,8 +183,9 @@ describe('postgresql options', () => {
 
   test('values arrive as strings and are parsed', () => {
     const o = parsePostgresOptions({
-      table: 'kv', ha_table: 'locks', max_parallel: '16', max_idle_connections: '2', skip_create_table: 'true', ha_enabled: 'false', max_connect_retries: '0',
+      table: 'kv', ha_table: 'locks', max_parallel: '16', max_idle_connections: '2', skip_create_table: 'true', ha_enabled: 'true', max_connect_retries: '0',
     }, {});
+    assert.equal(o.haEnabled, true);
     assert.equal(o.table, 'kv');
     assert.equal(o.haTable, 'locks');
     assert.equal(o.maxParallel, 16);
@@ -199,7 +200,7 @@ describe('postgresql options', () => {
     ['negative max_idle_connections', { max_idle_connections: '-1' }, /max_idle_connections must be at least 0/],
     ['skip_create_table not a bool', { skip_create_table: 'perhaps' }, /skip_create_table must be "true" or "false"/],
     ['an empty table', { table: '' }, /table must not be empty/],
-    ['ha_enabled (not supported yet)', { ha_enabled: 'true' }, /ha_enabled = "true" is not supported by Coffer yet/],
+    ['ha_enabled not a bool', { ha_enabled: 'sometimes' }, /ha_enabled must be "true" or "false"/],
   ];
   for (const [label, options, message] of bad) {
     test(`error: ${label}`, () => assert.throws(() => parsePostgresOptions(options, {}), message));

@@ -11,20 +11,24 @@ const json = (status: number, body: unknown): Response => ({
   raw: { status, contentType: 'application/json', body: JSON.stringify(body) },
 });
 
+/** A standby (HA, lock held elsewhere) has its keys: unsealed, as Vault reports it. */
+const isSealed = (core: Core): boolean => core.sealed && !core.standby;
+
 export async function sealStatus(core: Core): Promise<Record<string, unknown>> {
   const cfg = await core.seal.config();
+  const sealed = isSealed(core);
   return {
     type: 'shamir',
     initialized: cfg !== undefined,
-    sealed: core.sealed,
+    sealed,
     t: cfg?.secret_threshold ?? 0,
     n: cfg?.secret_shares ?? 0,
-    progress: core.sealed ? core.seal.progress : 0,
-    nonce: core.sealed && core.seal.progress > 0 ? core.seal.nonce : '',
+    progress: sealed ? core.seal.progress : 0,
+    nonce: sealed && core.seal.progress > 0 ? core.seal.nonce : '',
     version: VERSION,
     build_date: '2026-11-22T00:00:00Z',
     migration: false,
-    ...(cfg && !core.sealed ? { cluster_name: core.clusterName, cluster_id: core.clusterId } : {}),
+    ...(cfg && !sealed ? { cluster_name: core.clusterName, cluster_id: core.clusterId } : {}),
     recovery_seal: false,
     storage_type: core.storageType,
   };
@@ -95,15 +99,17 @@ async function health(core: Core, req: Request): Promise<Response> {
   if (req.operation !== 'read') throw unsupportedOperation();
   const q = req.query;
   const initialized = await core.initialized();
-  const sealed = core.sealed;
+  const sealed = isSealed(core);
+  const standby = !sealed && core.standby;
   let status: number;
   if (!initialized) status = codeFrom(q, 'uninitcode', 501);
   else if (sealed) status = codeFrom(q, 'sealedcode', 503);
+  else if (standby) status = flag(q, 'standbyok') ? codeFrom(q, 'activecode', 200) : codeFrom(q, 'standbycode', 429);
   else status = codeFrom(q, 'activecode', 200);
-  // Coffer runs one active node; the standby codes exist for clients that pass them.
+  // The codes are validated even when this node's state does not use them.
   if (flag(q, 'standbyok') || flag(q, 'perfstandbyok')) codeFrom(q, 'standbycode', 429);
   const body = {
-    initialized, sealed, standby: false, performance_standby: false,
+    initialized, sealed, standby, performance_standby: false,
     replication_performance_mode: 'disabled', replication_dr_mode: 'disabled',
     server_time_utc: Math.floor(Date.now() / 1000), version: VERSION,
     ...(initialized && !sealed ? { cluster_name: core.clusterName, cluster_id: core.clusterId } : {}),
@@ -113,7 +119,16 @@ async function health(core: Core, req: Request): Promise<Response> {
 }
 
 async function leader(core: Core): Promise<Response> {
-  if (core.sealed) throw new CofferError(503, 'Vault is sealed');
+  if (isSealed(core)) throw new CofferError(503, 'Vault is sealed');
+  if (core.haEnabled) {
+    const isSelf = !core.sealed && !core.standby;
+    return json(200, {
+      ha_enabled: true, is_self: isSelf,
+      active_time: isSelf && core.activeTime ? core.activeTime.toISOString() : '0001-01-01T00:00:00Z',
+      leader_address: (await core.leaderAddress()) ?? '',
+      leader_cluster_address: '', performance_standby: false, performance_standby_last_remote_wal: 0,
+    });
+  }
   return json(200, {
     ha_enabled: false, is_self: false, active_time: '0001-01-01T00:00:00Z', leader_address: '',
     leader_cluster_address: '', performance_standby: false, performance_standby_last_remote_wal: 0,

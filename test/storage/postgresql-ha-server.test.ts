@@ -1,0 +1,102 @@
+/**
+ * Two Coffer servers on one PostgreSQL with ha_enabled: the first to unseal takes the lock
+ * and is active; the other stands by (sys/health 429, sys/leader names the active node, other
+ * requests 503); when the active one stops, the standby takes over and serves its data.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { parseServerConfig } from '../../src/cli/server-config.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { dropTestTables, freshTable, PG_URL, pgSkip } from './pg-test-db.js';
+
+after(dropTestTables);
+
+async function api(addr: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${addr}/v1/${path}`, {
+    method,
+    headers: { ...(token ? { 'x-vault-token': token } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Coffer HA on storage "postgresql"', { skip: pgSkip }, () => {
+  test('one active node, one standby; the standby takes over when the active node stops', { timeout: 60_000 }, async () => {
+    const hcl = `storage "postgresql" {
+  connection_url = "${PG_URL}"
+  table          = "${freshTable()}"
+  ha_table       = "${freshTable()}"
+  ha_enabled     = "true"
+  max_parallel   = "8"
+}
+listener "tcp" {
+  address     = "127.0.0.1:0"
+  tls_disable = true
+}
+`;
+    const cfg = parseServerConfig(hcl, 'ha.hcl');
+    const start = () => startServer({ storage: cfg.storage, listeners: cfg.listeners, logger: silentLogger() });
+    const running: RunningServer[] = [];
+    try {
+      const a = await start();
+      running.push(a);
+      const init = await api(a.addr, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
+      const root = init.body.root_token as string;
+      const key = init.body.keys_base64[0] as string;
+      assert.equal((await api(a.addr, 'PUT', 'sys/unseal', { key })).body.sealed, false);
+      const leaderA = await until('a becomes active', 10_000, async () => {
+        const r = await api(a.addr, 'GET', 'sys/leader');
+        return r.status === 200 && r.body.is_self ? r.body : undefined;
+      });
+      assert.equal(leaderA.ha_enabled, true);
+      assert.equal(leaderA.leader_address, a.addr);
+      assert.notEqual(leaderA.active_time, '0001-01-01T00:00:00Z');
+      assert.equal((await api(a.addr, 'POST', 'sys/mounts/secret', { type: 'kv', options: { version: '2' } }, root)).status, 204);
+      assert.equal((await api(a.addr, 'POST', 'secret/data/shared', { data: { v: 'from a' } }, root)).status, 200);
+
+      const b = await start();
+      running.push(b);
+      assert.equal((await api(b.addr, 'GET', 'sys/leader')).status, 503, 'sealed: no leader information');
+      assert.equal((await api(b.addr, 'PUT', 'sys/unseal', { key })).body.sealed, false);
+      await new Promise((r) => setTimeout(r, 1500)); // several lock attempts by b
+      const leaderB = await api(b.addr, 'GET', 'sys/leader');
+      assert.deepEqual(
+        { ha: leaderB.body.ha_enabled, self: leaderB.body.is_self, addr: leaderB.body.leader_address },
+        { ha: true, self: false, addr: a.addr },
+      );
+      const health = await api(b.addr, 'GET', 'sys/health');
+      assert.equal(health.status, 429);
+      assert.equal(health.body.standby, true);
+      assert.equal(health.body.sealed, false);
+      assert.equal((await api(b.addr, 'GET', 'sys/health?standbyok=true')).status, 200);
+      assert.equal((await api(b.addr, 'GET', 'secret/data/shared', undefined, root)).status, 503, 'a standby does not serve');
+      assert.equal((await api(a.addr, 'GET', 'sys/health')).status, 200);
+
+      await a.stop();
+      running.shift();
+      const taken = await until('b takes over', 10_000, async () => {
+        const r = await api(b.addr, 'GET', 'sys/leader');
+        return r.status === 200 && r.body.is_self ? r.body : undefined;
+      });
+      assert.equal(taken.leader_address, b.addr);
+      assert.equal((await api(b.addr, 'GET', 'sys/health')).status, 200);
+      const read = await api(b.addr, 'GET', 'secret/data/shared', undefined, root);
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      assert.deepEqual(read.body.data.data, { v: 'from a' });
+    } finally {
+      for (const s of running) await s.stop();
+    }
+  });
+});
