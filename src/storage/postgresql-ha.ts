@@ -70,23 +70,19 @@ export class PostgresHALocks {
 
   /**
    * Waits until this process holds key, then keeps it renewed. Rejects if `stop` aborts
-   * first. Database errors while waiting are retried: the lock is what HA waits on.
+   * first, or on a database error (the caller logs it and tries again).
    */
   async lock(key: string, value: string, stop?: AbortSignal): Promise<HALock> {
     const identity = randomBytes(16).toString('hex');
     for (;;) {
       if (stop?.aborted) throw new Error('HA lock: stopped before the lock was acquired');
-      try {
-        const res = await this.pool.query(this.sql.acquire, [identity, key, value, this.timing.ttlMs]);
-        if (res.rowCount === 1) {
-          if (stop?.aborted) {
-            await this.pool.query(this.sql.release, [identity, key]).catch(() => {});
-            throw new Error('HA lock: stopped before the lock was acquired');
-          }
-          return this.held(key, identity);
+      const res = await this.pool.query(this.sql.acquire, [identity, key, value, this.timing.ttlMs]);
+      if (res.rowCount === 1) {
+        if (stop?.aborted) {
+          await this.pool.query(this.sql.release, [identity, key]).catch(() => {});
+          throw new Error('HA lock: stopped before the lock was acquired');
         }
-      } catch (e) {
-        if (stop?.aborted) throw e;
+        return this.held(key, identity);
       }
       await sleep(this.timing.retryMs, stop);
     }

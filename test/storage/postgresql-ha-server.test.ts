@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { parseServerConfig } from '../../src/cli/server-config.js';
+import { Core } from '../../src/core/core.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
-import { dropTestTables, freshTable, PG_URL, pgSkip } from './pg-test-db.js';
+import { PostgresStorage } from '../../src/storage/postgresql.js';
+import { dropTestTables, freshTable, PG_URL, pgSkip, sql } from './pg-test-db.js';
 
 after(dropTestTables);
 
@@ -98,5 +100,29 @@ listener "tcp" {
     } finally {
       for (const s of running) await s.stop();
     }
+  });
+
+  test('an active node whose lock is taken steps down to standby, then becomes active again', { timeout: 30_000 }, async () => {
+    const haTable = freshTable();
+    const timing = { ttlMs: 3000, renewMs: 500, retryMs: 100 };
+    const physical = await PostgresStorage.open({ connection_url: PG_URL, table: freshTable(), ha_table: haTable, ha_enabled: 'true', max_parallel: '4' }, {}, timing);
+    const core = new Core({ physical, storageType: 'postgresql', apiAddr: 'https://me.internal:8200' });
+    try {
+      const { keys } = await core.initialize(1, 1);
+      await core.submitUnsealKey(keys[0]!);
+      await until('active', 5000, async () => (!core.sealed ? true : undefined));
+      assert.equal(await core.leaderAddress(), 'https://me.internal:8200');
+      // Another holder appears (as after a network partition healed the wrong way round).
+      await sql(`UPDATE "${haTable}" SET ha_identity = 'intruder', ha_value = 'https://other:8200', valid_until = NOW() + INTERVAL '3 seconds'`);
+      await until('stepped down', 5000, async () => (core.standby ? true : undefined));
+      assert.equal(core.sealed, true, 'a standby serves nothing');
+      assert.equal(await core.leaderAddress(), 'https://other:8200');
+      await until('active again after the intruder expires', 10_000, async () => (!core.sealed && !core.standby ? true : undefined));
+      assert.equal(await core.leaderAddress(), 'https://me.internal:8200');
+    } finally {
+      await core.sealCore();
+      await physical.close();
+    }
+    assert.deepEqual(await sql(`SELECT * FROM "${haTable}"`), [], 'sealing released the lock');
   });
 });

@@ -6,7 +6,7 @@ import { PostgresStorage } from '../../src/storage/postgresql.js';
 import { dropTestTables, freshTable, PG_URL, pgSkip, sql } from './pg-test-db.js';
 
 // Vault's ratios (renew at a third of the TTL), shrunk so a takeover takes a second or two.
-const timing: HATiming = { ttlMs: 1500, renewMs: 300, retryMs: 100 };
+const timing: HATiming = { ttlMs: 3000, renewMs: 500, retryMs: 100 };
 const pools: pg.Pool[] = [];
 const newPool = () => {
   const p = new pg.Pool({ connectionString: PG_URL, max: 3 });
