@@ -52,6 +52,14 @@ function decodeOr(s: string, out: Prepared, set: (b: Buffer) => void): void {
   try { set(decodeBase64(s)); } catch (e) { out.error = (e as Error).message; }
 }
 
+/** A decrypt or rewrap item: its ciphertext must be there, its context must decode. */
+function prepareCiphertext(item: BatchItem): Prepared {
+  const it: Prepared = { item };
+  if (!str(item, 'ciphertext')) it.error = 'missing ciphertext to decrypt';
+  if (str(item, 'context')) decodeOr(str(item, 'context'), it, (b) => { it.context = b; });
+  return it;
+}
+
 function aadFor(p: KeyPolicy, it: Prepared, i: number): void {
   if (it.error || !str(it.item, 'associated_data')) return;
   if (!isSymmetric(p.type)) { it.error = `'[${i}].associated_data' provided for non-AEAD cipher suite ${p.type}`; return; }
@@ -114,12 +122,7 @@ export function encryptPaths(env: TransitEnv): PathDef[] {
       return { ciphertext, context: d.str('context'), associated_data: d.str('associated_data') };
     });
     checkContexts(list);
-    const prepared = list.map((item) => {
-      const it: Prepared = { item };
-      if (!str(item, 'ciphertext')) it.error = 'missing ciphertext to decrypt';
-      if (str(item, 'context')) decodeOr(str(item, 'context'), it, (b) => { it.context = b; });
-      return it;
-    });
+    const prepared = list.map(prepareCiphertext);
     const p = await mustGet(env, d.str('name'));
     const outcome = new BatchOutcome();
     const results = prepared.map((it, i) => {
@@ -144,12 +147,7 @@ export function encryptPaths(env: TransitEnv): PathDef[] {
       return { ciphertext, context: d.str('context'), key_version: d.int('key_version') };
     });
     checkContexts(list);
-    const prepared = list.map((item) => {
-      const it: Prepared = { item };
-      if (!str(item, 'ciphertext')) it.error = 'missing ciphertext to decrypt';
-      if (str(item, 'context')) decodeOr(str(item, 'context'), it, (b) => { it.context = b; });
-      return it;
-    });
+    const prepared = list.map(prepareCiphertext);
     const p = await mustGet(env, d.str('name'));
     const outcome = new BatchOutcome();
     const results = prepared.map((it) => {
