@@ -8,21 +8,13 @@ import { after, describe, test } from 'node:test';
 import { parseServerConfig } from '../../src/cli/server-config.js';
 import { Core } from '../../src/core/core.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { apiAt as api } from '../support/server.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { PostgresStorage } from '../../src/storage/postgresql.js';
 import { dropTestTables, freshTable, PG_URL, pgSkip, sql } from './pg-test-db.js';
 
 after(dropTestTables);
 
-async function api(addr: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${addr}/v1/${path}`, {
-    method,
-    headers: { ...(token ? { 'x-vault-token': token } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + ms;

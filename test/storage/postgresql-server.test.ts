@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadServerConfig } from '../../src/cli/server-config.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { apiAt as api } from '../support/server.js';
 import { startServer } from '../../src/server/start.js';
 import { runCLI } from '../cli/run-cli.js';
 import { dropTestTables, freshTable, PG_URL, pgSkip, sql } from './pg-test-db.js';
@@ -29,15 +30,6 @@ function writeConfig(name: string, storageBody: string): string {
   return file;
 }
 
-async function api(addr: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${addr}/v1/${path}`, {
-    method,
-    headers: { ...(token ? { 'x-vault-token': token } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 /** Runs `coffer server -config=FILE` from source; resolves with its address once it listens. */
 function spawnServer(config: string): Promise<{ proc: ChildProcess; addr: string; exited: Promise<number | null> }> {

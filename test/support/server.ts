@@ -31,6 +31,19 @@ export interface StartOptions {
   maxLeaseTTL?: number;
 }
 
+/** One /v1 call to the server at `addr`, as a Vault client makes it; the body parsed if JSON. */
+export async function apiAt(addr: string, method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${addr}/v1/${path.replace(/^\/+/, '')}`, {
+    method,
+    headers: { ...(token ? { 'x-vault-token': token } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try { parsed = text ? JSON.parse(text) : null; } catch { /* raw body */ }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
 export async function startCoffer(opts: StartOptions = {}): Promise<TestCoffer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'coffer-test-'));
   const storage = opts.storage === 'sqlite'
@@ -51,16 +64,6 @@ export async function startCoffer(opts: StartOptions = {}): Promise<TestCoffer> 
   return {
     addr, rootToken, unsealKey, core: running.core, dataDir,
     stop: () => running.stop(),
-    async api(method, path, body, token, headers = {}) {
-      const res = await fetch(`${addr}/v1/${path.replace(/^\/+/, '')}`, {
-        method,
-        headers: { ...(token ?? rootToken ? { 'x-vault-token': token ?? rootToken } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try { parsed = text ? JSON.parse(text) : null; } catch { /* raw body */ }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    api: (method, path, body, token, headers) => apiAt(addr, method, path, body, token ?? rootToken, headers),
   };
 }
