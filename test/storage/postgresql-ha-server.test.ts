@@ -8,13 +8,12 @@ import { after, describe, test } from 'node:test';
 import { parseServerConfig } from '../../src/cli/server-config.js';
 import { Core } from '../../src/core/core.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { apiAt as api } from '../support/server.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { PostgresStorage } from '../../src/storage/postgresql.js';
+import { apiAt as api } from '../support/server.js';
 import { dropTestTables, freshTable, PG_URL, pgSkip, sql } from './pg-test-db.js';
 
 after(dropTestTables);
-
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + ms;

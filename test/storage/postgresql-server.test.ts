@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadServerConfig } from '../../src/cli/server-config.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { apiAt as api } from '../support/server.js';
 import { startServer } from '../../src/server/start.js';
 import { runCLI } from '../cli/run-cli.js';
+import { apiAt as api } from '../support/server.js';
 import { dropTestTables, freshTable, PG_URL, pgSkip, sql } from './pg-test-db.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'coffer-pg-server-'));
@@ -29,7 +29,6 @@ function writeConfig(name: string, storageBody: string): string {
   writeFileSync(file, `storage "postgresql" {\n${storageBody}\n}\n\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n`);
   return file;
 }
-
 
 /** Runs `coffer server -config=FILE` from source; resolves with its address once it listens. */
 function spawnServer(config: string): Promise<{ proc: ChildProcess; addr: string; exited: Promise<number | null> }> {
