@@ -52,26 +52,20 @@ const closedError = () => new Error('storage "sqlite": the storage is closed');
  * TypeScript sources (tests, benchmarks, run under tsx), the worker is sqlite-worker.ts; Node
  * 20 does not pass the main thread's --import hooks on to worker threads, so the worker first
  * registers tsx itself.
+ *
+ * The worker gets none of the process's flags: it runs SQLite and nothing else, and a worker
+ * refuses many of them. Inherited, --input-type stops a file worker from loading; passed
+ * explicitly, V8 and process flags (--max-old-space-size, --trace-gc, --title) make the
+ * Worker constructor throw. Either way the server would not start.
  */
 function startWorker(path: string): Worker {
-  const options = { workerData: { path }, execArgv: workerExecArgv() };
+  const options = { workerData: { path }, execArgv: [] };
   const fromSources = new URL(import.meta.url).pathname.endsWith('.ts');
   if (!fromSources) return new Worker(new URL('./sqlite-worker.js', import.meta.url), options);
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./sqlite-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(boot, { ...options, eval: true });
-}
-
-/** The process's flags, less --input-type (from `node -e`), which a worker refuses to start with. */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--input-type') i++;
-    else if (!argv[i]!.startsWith('--input-type=')) out.push(argv[i]!);
-  }
-  return out;
 }
 
 interface Waiter {

@@ -146,14 +146,16 @@ describe('SqliteStorage', () => {
     await again.close();
   });
 
-  test('a process that never closes ends by itself, after its writes in flight are committed', () => {
+  test('a process that never closes ends by itself, after its writes in flight are committed; its node flags do not stop the writer', () => {
     const path = freshPath();
     const module = new URL('../../src/storage/sqlite.ts', import.meta.url).href;
     // No await, no close: the writer thread keeps the process alive only while writes are pending.
     const script = `import { SqliteStorage } from ${JSON.stringify(module)};
       const s = new SqliteStorage(process.argv[1]);
       for (let i = 0; i < 100; i++) s.put('bg/' + i, new TextEncoder().encode('v' + i)).then(() => { if (i === 99) console.log('acked'); });`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, path], { encoding: 'utf8', timeout: 30_000 });
+    // --input-type and a V8 flag: a worker thread refuses both, so the writer must not inherit them.
+    const flags = ['--import', 'tsx', '--max-old-space-size=256', '--input-type=module'];
+    const out = execFileSync(process.execPath, [...flags, '-e', script, path], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(out.trim(), 'acked');
     const db = new Database(path, { readonly: true });
     try {
