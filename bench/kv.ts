@@ -1,6 +1,8 @@
 /**
  * KV v2 read and write over HTTP (vault-benchmark's kvv2_read / kvv2_write: 10 connections,
  * numkvs=1000, kvsize=1, a random key per request) against a bare node:http JSON endpoint measured in the same run.
+ * Both servers get the same request stream (method, random paths, headers, body), so the load
+ * generator does the same work for each and the ratio compares the servers alone.
  *
  * Each server runs in its own child process so the load generator (this process) never shares
  * an event loop with it; on a 2-core machine that is one core each. Every response's latency
@@ -120,11 +122,11 @@ export async function benchKv(opts: { storage?: 'sqlite' | 'memory'; seconds?: n
   const writes = [{ method: 'POST' as const, body, setupRequest: randomKey }];
   const series = { baseRead: [] as LoadResult[], read: [] as LoadResult[], baseWrite: [] as LoadResult[], write: [] as LoadResult[] };
   for (let r = 0; r < rounds; r++) {
-    series.baseRead.push(await load({ url: base.addr + '/', connections: CONNECTIONS, duration }));
+    series.baseRead.push(await load({ url: base.addr, headers, requests: reads, connections: CONNECTIONS, duration }));
     series.read.push(await load({ url: coffer.addr, headers, requests: reads, connections: CONNECTIONS, duration }));
   }
   for (let r = 0; r < rounds; r++) {
-    series.baseWrite.push(await load({ url: base.addr + '/', method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: CONNECTIONS, duration }));
+    series.baseWrite.push(await load({ url: base.addr, headers, requests: writes, connections: CONNECTIONS, duration }));
     series.write.push(await load({ url: coffer.addr, headers, requests: writes, connections: CONNECTIONS, duration }));
   }
   const [, cofferLoopDelay] = await Promise.all([base.stop(), coffer.stop()]);
