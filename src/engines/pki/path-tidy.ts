@@ -162,6 +162,30 @@ const AUTO_TIDY_FIELDS: FieldTable = {
   publish_stored_certificate_count_metrics: { type: 'bool', default: false, description: 'Publish stored certificate counts as metrics.' },
 };
 
+const SAFETY_BUFFERS = ['safety_buffer', 'issuer_safety_buffer', 'revocation_queue_safety_buffer', 'acme_account_safety_buffer'];
+const NO_OPERATION = 'Enable at least one tidy operation to be run (tidy_cert_store / tidy_revoked_certs / tidy_revoked_cert_issuer_associations / tidy_expired_issuers / tidy_move_legacy_ca_bundle / tidy_revocation_queue / tidy_cross_cluster_revoked_certs / tidy_acme).';
+
+/**
+ * Vault's checks on an auto-tidy config, in its order. A zero safety buffer is refused: an
+ * unattended run would delete certificates the moment they expire.
+ */
+function checkAutoTidy(d: FieldData, p: Params): void {
+  for (const k of SAFETY_BUFFERS) {
+    if (d.has(k) && Number(p[k]) < 1) throw badRequest(`given ${k} must be at least one second; got: ${p[k]}`);
+  }
+  if (p.enabled && !BOOLS.some((b) => p[b])) throw badRequest(`Auto-tidy enabled but no tidy operations were requested. ${NO_OPERATION}`);
+  if (p.publish_stored_certificate_count_metrics && !p.maintain_stored_certificate_counts) {
+    throw badRequest('Can not publish a running storage metrics count to metrics without first maintaining that count.  Enable `maintain_stored_certificate_counts` to enable `publish_stored_certificate_count_metrics`.');
+  }
+}
+
+/** The config as Vault shows it: durations in seconds, except pause_duration as Go prints it. */
+function autoTidyData(p: Params): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...autoTidyDefaults(), ...p };
+  out.pause_duration = formatDuration(Number(out.pause_duration));
+  return out;
+}
+
 export const autoTidyDefaults = (): Params => Object.fromEntries(Object.entries(AUTO_TIDY_FIELDS).map(([k, f]) => [k, f.default as boolean | number]));
 
 function paramsFrom(d: FieldData, base: Params = {}): Params {
@@ -181,9 +205,10 @@ export function tidyPaths(env: PkiEnv, tidy: Tidy): PathDef[] {
           const p = paramsFrom(d);
           if (Number(p.safety_buffer) < 1) throw badRequest('safety_buffer must be greater than zero');
           if (Number(p.issuer_safety_buffer) < 1) throw badRequest('issuer_safety_buffer must be greater than zero');
-          if (Number(p.pause_duration) < 0) throw badRequest('received invalid, negative pause duration');
+          if (Number(p.acme_account_safety_buffer) < 1) throw badRequest('acme_account_safety_buffer must be greater than zero');
+          if (Number(p.pause_duration) < 0) throw badRequest('received invalid, negative pause_duration');
           if (!BOOLS.some((b) => p[b])) {
-            return { warnings: ['Manual tidy requested but no tidy operations were set. Enable at least one tidy operation to be run (tidy_cert_store / tidy_revoked_certs / tidy_revoked_cert_issuer_associations / tidy_expired_issuers / tidy_move_legacy_ca_bundle / tidy_revocation_queue / tidy_cross_cluster_revoked_certs / tidy_acme).'], status: 202 };
+            return { warnings: [`Manual tidy requested but no tidy operations were set. ${NO_OPERATION}`], status: 202 };
           }
           if (!tidy.start(p)) return { warnings: ['Tidy operation already in progress.'], status: 202 };
           return { warnings: ["Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."], status: 202 };
@@ -206,15 +231,15 @@ export function tidyPaths(env: PkiEnv, tidy: Tidy): PathDef[] {
       pattern: 'config/auto-tidy',
       fields: AUTO_TIDY_FIELDS,
       operations: {
-        read: async () => ({ data: await env.store.storage.getJSON<Params>('config/auto-tidy') ?? autoTidyDefaults() }),
+        read: async () => ({ data: autoTidyData(await env.store.storage.getJSON<Params>('config/auto-tidy') ?? autoTidyDefaults()) }),
         update: async (_r, d) => {
           const cur = (await env.store.storage.getJSON<Params>('config/auto-tidy')) ?? autoTidyDefaults();
           const p: Params = { ...cur, ...paramsFrom(d, cur) };
           for (const k of ['enabled', 'maintain_stored_certificate_counts', 'publish_stored_certificate_count_metrics']) if (d.has(k)) p[k] = d.bool(k);
           if (d.has('interval_duration')) p.interval_duration = d.int('interval_duration');
-          if (p.enabled && !BOOLS.some((b) => p[b])) throw badRequest('Auto-tidy enabled but no tidy operations were requested. Enable at least one tidy operation to be run (tidy_cert_store / tidy_revoked_certs / tidy_revoked_cert_issuer_associations / tidy_expired_issuers / tidy_move_legacy_ca_bundle / tidy_revocation_queue / tidy_cross_cluster_revoked_certs / tidy_acme).');
+          checkAutoTidy(d, p);
           await env.store.storage.putJSON('config/auto-tidy', p);
-          return { data: p };
+          return { data: autoTidyData(p) };
         },
       },
       synopsis: 'Modifies the current configuration for automatic tidy execution.',
