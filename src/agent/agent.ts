@@ -76,7 +76,7 @@ export class Agent {
     for (const w of cfg.warnings) log.warn({}, w);
     if (cfg.pidFile) writeFileSync(cfg.pidFile, String(process.pid));
     try {
-      const sinks = (cfg.autoAuth?.sinks ?? []).map((s) => new FileSink(s));
+      const sinks = (cfg.autoAuth?.sinks ?? []).map((s) => new FileSink(s, this.env));
       for (const s of sinks) await s.checkWritable();
       this.setupTemplates();
       for (const l of cfg.listeners) {
@@ -126,12 +126,20 @@ export class Agent {
   }
 
   private async onToken(info: TokenInfo, sinks: FileSink[]): Promise<void> {
-    const payload = info.wrapInfoJSON ?? info.token;
     for (const s of sinks) {
-      await s.write(payload);
+      await s.write(await s.contents(info.token, info.wrapInfoJSON, (t, ttl) => this.wrapForSink(t, ttl)));
       this.o.logger.info({ path: s.path }, 'sink: token written');
     }
     if (!info.wrapInfoJSON) this.startTemplates(info.token);
+  }
+
+  /** A sink's wrap_ttl: the token wraps itself, so the sink gets a single-use wrapping token. */
+  private async wrapForSink(token: string, ttl: number): Promise<string> {
+    const res = await this.client.request('PUT', 'sys/wrapping/wrap', { token, wrapTTL: `${ttl}s`, body: { token } });
+    if (res.status >= 400) throw new Error(`error wrapping token, not writing out to sink: ${res.status}`);
+    const w = res.body?.wrap_info;
+    if (!w?.token) throw new Error('nil wrap info returned, not writing out to sink');
+    return JSON.stringify(w);
   }
 
   private setupTemplates(): void {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HclError, parseHCL } from '../lib/hcl.js';
 import { AgentConfigError, Section } from './config-values.js';
+import { readSink, type SinkConfig } from './sink-config.js';
 
 export { AgentConfigError };
 
@@ -34,14 +35,7 @@ export interface MethodConfig {
   config: Record<string, unknown>;
 }
 
-export interface SinkConfig {
-  type: string;
-  wrapTTL?: number;
-  path: string;
-  mode: number;
-  uid?: number;
-  gid?: number;
-}
+export type { SinkConfig } from './sink-config.js';
 
 export interface TemplateConfig {
   source?: string;
@@ -108,7 +102,7 @@ export interface AgentConfig {
 
 const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGUSR2']);
 
-function warnUnused(s: Section, warnings: string[]): void {
+export function warnUnused(s: Section, warnings: string[]): void {
   for (const k of s.unused()) warnings.push(`${s.where(k)}: unknown key "${s.path ? s.path + '.' : ''}${k}" ignored`);
 }
 
@@ -213,28 +207,7 @@ function readAutoAuth(s: Section, warnings: string[]): AgentConfig['autoAuth'] {
     sinkBlocks = [...sinkBlocks, ...sinksWrapper.blocks('sink', 'type')];
     warnUnused(sinksWrapper, warnings);
   }
-  const sinks: SinkConfig[] = sinkBlocks.map(({ label: l, section: b }) => {
-    const stype = l ?? b.string('type');
-    if (!stype) b.fail(undefined, 'sink type must be specified');
-    if (l) b.raw('type');
-    if (stype !== 'file') b.fail(undefined, `unknown sink type "${stype}"`);
-    const c = b.child('config') ?? b.fail('config', '"path" is required');
-    if (!c.string('path')) b.fail('config', '"path" is required');
-    const sink: SinkConfig = {
-      type: stype,
-      wrapTTL: b.has('wrap_ttl') ? b.duration('wrap_ttl', 0) : undefined,
-      path: c.string('path'),
-      mode: c.mode('mode') ?? 0o640,
-      uid: c.has('uid') ? c.int('uid', -1) : undefined,
-      gid: c.has('gid') ? c.int('gid', -1) : undefined,
-    };
-    for (const k of ['dh_type', 'dh_path', 'derive_key', 'aad', 'aad_env_var']) {
-      if (b.has(k)) b.fail(k, 'response encryption for sinks is not supported by Coffer')
-    }
-    warnUnused(c, warnings);
-    warnUnused(b, warnings);
-    return sink;
-  });
+  const sinks: SinkConfig[] = sinkBlocks.map(({ label, section }) => readSink(label, section, (b) => warnUnused(b, warnings)));
   if (method.wrapTTL && sinks.length !== 1) s.fail(undefined, 'error parsing auto_auth: wrapping enabled on auth method and 0 or many sinks defined');
   if (method.wrapTTL && sinks.some((x) => x.wrapTTL)) s.fail(undefined, 'error parsing auto_auth: wrapping enabled both on auth method and sink');
   const enableReauthOnNewCredentials = s.bool('enable_reauth_on_new_credentials', false);

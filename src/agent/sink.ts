@@ -6,10 +6,29 @@
 import { randomBytes } from 'node:crypto';
 import { chown, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { SinkConfig } from './config.js';
+import type { SinkConfig } from './sink-config.js';
+import { SinkEncryptor } from './sink-encrypt.js';
+
+/** Wraps a token in sys/wrapping/wrap for `ttl` seconds; returns the wrap_info JSON. */
+export type WrapToken = (token: string, ttl: number) => Promise<string>;
 
 export class FileSink {
-  constructor(readonly config: SinkConfig) {}
+  private readonly encryptor: SinkEncryptor | undefined;
+
+  constructor(readonly config: SinkConfig, env: NodeJS.ProcessEnv = process.env) {
+    const e = config.encryption;
+    if (e) this.encryptor = new SinkEncryptor(e, e.aadEnvVar !== undefined ? env[e.aadEnvVar] ?? '' : e.aad);
+  }
+
+  /**
+   * What this sink holds for a token, in Vault's order: the wrapping info when the login was
+   * wrapped or the sink has wrap_ttl, then sealed when the sink has dh_type.
+   */
+  async contents(token: string, wrapInfoJSON: string | undefined, wrap: WrapToken): Promise<string> {
+    let out = wrapInfoJSON ?? token;
+    if (!wrapInfoJSON && this.config.wrapTTL) out = await wrap(token, this.config.wrapTTL);
+    return this.encryptor ? this.encryptor.seal(out) : out;
+  }
 
   get path(): string {
     return this.config.path;
