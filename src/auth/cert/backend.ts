@@ -9,7 +9,9 @@ import type { BackendDef, BackendFactory } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/fields.js';
 import type { Request } from '../../framework/types.js';
 import { badRequest, CofferError } from '../../lib/errors.js';
+import { globMatch } from '../../lib/glob.js';
 import { authFromParams, parseTokenParams, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
+import { extensionMetadata, extensionStrings, hasRequiredExtensions } from './extensions.js';
 
 interface CertEntry extends TokenParams {
   certificate: string;
@@ -21,18 +23,13 @@ interface CertEntry extends TokenParams {
   allowed_uri_sans: string[];
   allowed_organizational_units: string[];
   required_extensions: string[];
+  allowed_metadata_extensions: string[];
 }
 
 const LISTS = ['allowed_names', 'allowed_common_names', 'allowed_dns_sans', 'allowed_email_sans',
-  'allowed_uri_sans', 'allowed_organizational_units', 'required_extensions'] as const;
+  'allowed_uri_sans', 'allowed_organizational_units', 'required_extensions', 'allowed_metadata_extensions'] as const;
 
 const certKey = (name: string) => `cert/${name.toLowerCase()}`;
-
-/** Vault's glob: `*` matches any run of characters. */
-export function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  return re.test(value);
-}
 
 function peerChain(req: Request): X509Certificate[] {
   const sock = req.tlsSocket;
@@ -110,7 +107,7 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
       certificate: pem,
       display_name: d.has('display_name') ? d.str('display_name') : existing?.display_name ?? name,
       allowed_names: [], allowed_common_names: [], allowed_dns_sans: [], allowed_email_sans: [],
-      allowed_uri_sans: [], allowed_organizational_units: [], required_extensions: [],
+      allowed_uri_sans: [], allowed_organizational_units: [], required_extensions: [], allowed_metadata_extensions: [],
     };
     for (const k of LISTS) entry[k] = d.has(k) ? d.list(k) : existing?.[k] ?? [];
     await storage.putJSON(certKey(name), entry);
@@ -140,7 +137,7 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
             const e = await getCert(d.str('name'));
             if (!e) return null;
             return { data: { ...tokenParamsJSON(e), certificate: e.certificate, display_name: e.display_name,
-              ...Object.fromEntries(LISTS.map((k) => [k, e[k]])) } };
+              ...Object.fromEntries(LISTS.map((k) => [k, e[k] ?? []])) } };
           },
           create: writeCert,
           update: writeCert,
@@ -176,10 +173,13 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
               try { trusted = new X509Certificate(e.certificate); } catch { continue; }
               if (!chainsTo(chain, trusted) || !matchesConstraints(e, chain[0])) continue;
               const leaf = chain[0];
+              const exts = extensionStrings(leaf.raw);
+              if (!hasRequiredExtensions(e.required_extensions ?? [], exts)) continue;
               const cn = subjectField(leaf.subject, 'CN')[0] ?? '';
               return {
                 auth: authFromParams(e, {
-                  metadata: { cert_name: n, common_name: cn, serial_number: BigInt('0x' + leaf.serialNumber).toString(10),
+                  metadata: { ...extensionMetadata(e.allowed_metadata_extensions ?? [], exts),
+                    cert_name: n, common_name: cn, serial_number: BigInt('0x' + leaf.serialNumber).toString(10),
                     subject_key_id: '', authority_key_id: '' },
                   displayName: e.display_name,
                   alias: { name: cn },

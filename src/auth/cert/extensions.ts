@@ -1,0 +1,60 @@
+/**
+ * Certificate extensions the way Vault's cert auth reads them for `required_extensions` and
+ * `allowed_metadata_extensions`: each extension's value is decoded as an ASN.1 string
+ * (UTF8String, PrintableString, IA5String, T61String, NumericString, BMPString); a value of
+ * another type reads as "" but the extension still counts as present.
+ */
+import * as asn1js from 'asn1js';
+import { globMatch } from '../../lib/glob.js';
+
+type Block = asn1js.AsnType;
+
+const children = (b: Block | undefined): Block[] => {
+  const v = (b as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
+  return Array.isArray(v) ? (v as Block[]) : [];
+};
+const isContext = (b: Block, n: number) => (b as asn1js.BaseBlock).idBlock.tagClass === 3 && (b as asn1js.BaseBlock).idBlock.tagNumber === n;
+
+const STRING_TYPES = [asn1js.Utf8String, asn1js.PrintableString, asn1js.IA5String, asn1js.TeletexString, asn1js.NumericString, asn1js.BmpString];
+
+function asString(value: ArrayBuffer): string {
+  const { offset, result } = asn1js.fromBER(value);
+  if (offset === -1) return '';
+  return STRING_TYPES.some((t) => result instanceof t) ? (result as asn1js.Utf8String).valueBlock.value : '';
+}
+
+/** OID → string value of every extension of a DER certificate. */
+export function extensionStrings(der: Uint8Array): Map<string, string> {
+  const out = new Map<string, string>();
+  const { offset, result } = asn1js.fromBER(new Uint8Array(der).buffer);
+  if (offset === -1) return out;
+  const tbs = children(result)[0];
+  const wrapper = children(tbs).find((b) => isContext(b, 3));
+  for (const ext of children(children(wrapper)[0])) {
+    const parts = children(ext);
+    const id = parts[0];
+    const value = parts[parts.length - 1];
+    if (!(id instanceof asn1js.ObjectIdentifier) || !(value instanceof asn1js.OctetString)) continue;
+    out.set(id.valueBlock.toString(), asString(value.getValue()));
+  }
+  return out;
+}
+
+/** Every "oid:glob" must name an extension of the certificate whose value the glob matches. */
+export function hasRequiredExtensions(required: string[], exts: Map<string, string>): boolean {
+  return required.every((r) => {
+    const colon = r.indexOf(':');
+    const value = colon === -1 ? undefined : exts.get(r.slice(0, colon));
+    return value !== undefined && globMatch(r.slice(colon + 1), value);
+  });
+}
+
+/** Metadata from the allowed extensions the certificate has, keyed by the OID with dashes. */
+export function extensionMetadata(allowed: string[], exts: Map<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const oid of allowed) {
+    const v = exts.get(oid);
+    if (v !== undefined) out[oid.replaceAll('.', '-')] = v;
+  }
+  return out;
+}
