@@ -11,7 +11,8 @@ import type { Request } from '../../framework/types.js';
 import { badRequest, CofferError } from '../../lib/errors.js';
 import { globMatch } from '../../lib/glob.js';
 import { authFromParams, parseTokenParams, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
-import { extensionMetadata, extensionStrings, hasRequiredExtensions } from './extensions.js';
+import { CrlStore, crlPaths } from './crls.js';
+import { extensionMetadata, extensionStrings, hasRequiredExtensions, keyIdentifiers } from './extensions.js';
 
 interface CertEntry extends TokenParams {
   certificate: string;
@@ -79,6 +80,8 @@ function sans(c: X509Certificate, kind: string): string[] {
   return (c.subjectAltName ?? '').split(', ').filter((s) => s.startsWith(kind + ':')).map((s) => s.slice(kind.length + 1));
 }
 
+const serialDecimal = (c: X509Certificate) => BigInt('0x' + c.serialNumber).toString(10);
+
 function matchesConstraints(e: CertEntry, c: X509Certificate): boolean {
   const cn = subjectField(c.subject, 'CN')[0] ?? '';
   const dns = sans(c, 'DNS'), emails = sans(c, 'email'), uris = sans(c, 'URI');
@@ -94,6 +97,7 @@ function matchesConstraints(e: CertEntry, c: X509Certificate): boolean {
 export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
   const { storage } = ctx;
   const getCert = (name: string) => storage.getJSON<CertEntry>(certKey(name));
+  const crls = new CrlStore(storage);
 
   const writeCert = async (_req: Request, d: FieldData) => {
     const name = d.str('name');
@@ -144,6 +148,7 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
           delete: async (_r, d) => { await storage.delete(certKey(d.str('name'))); return null; },
         },
       },
+      ...crlPaths(crls),
       {
         pattern: 'config',
         fields: { disable_binding: { type: 'bool' }, enable_identity_alias_metadata: { type: 'bool' } },
@@ -175,12 +180,12 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
               const leaf = chain[0];
               const exts = extensionStrings(leaf.raw);
               if (!hasRequiredExtensions(e.required_extensions ?? [], exts)) continue;
+              if (await crls.anyRevoked([...chain, trusted].map(serialDecimal))) continue;
               const cn = subjectField(leaf.subject, 'CN')[0] ?? '';
               return {
                 auth: authFromParams(e, {
                   metadata: { ...extensionMetadata(e.allowed_metadata_extensions ?? [], exts),
-                    cert_name: n, common_name: cn, serial_number: BigInt('0x' + leaf.serialNumber).toString(10),
-                    subject_key_id: '', authority_key_id: '' },
+                    cert_name: n, common_name: cn, serial_number: serialDecimal(leaf), ...keyIdentifiers(leaf.raw) },
                   displayName: e.display_name,
                   alias: { name: cn },
                   internal: { cert_name: n, fingerprint: leaf.fingerprint256 },

@@ -23,9 +23,9 @@ function asString(value: ArrayBuffer): string {
   return STRING_TYPES.some((t) => result instanceof t) ? (result as asn1js.Utf8String).valueBlock.value : '';
 }
 
-/** OID → string value of every extension of a DER certificate. */
-export function extensionStrings(der: Uint8Array): Map<string, string> {
-  const out = new Map<string, string>();
+/** OID → the DER value (extnValue's contents) of every extension of a DER certificate. */
+function extensionValues(der: Uint8Array): Map<string, ArrayBuffer> {
+  const out = new Map<string, ArrayBuffer>();
   const { offset, result } = asn1js.fromBER(new Uint8Array(der).buffer);
   if (offset === -1) return out;
   const tbs = children(result)[0];
@@ -34,10 +34,38 @@ export function extensionStrings(der: Uint8Array): Map<string, string> {
     const parts = children(ext);
     const id = parts[0];
     const value = parts[parts.length - 1];
-    if (!(id instanceof asn1js.ObjectIdentifier) || !(value instanceof asn1js.OctetString)) continue;
-    out.set(id.valueBlock.toString(), asString(value.getValue()));
+    if (id instanceof asn1js.ObjectIdentifier && value instanceof asn1js.OctetString) out.set(id.valueBlock.toString(), value.getValue());
   }
   return out;
+}
+
+/** OID → string value of every extension of a DER certificate. */
+export function extensionStrings(der: Uint8Array): Map<string, string> {
+  return new Map([...extensionValues(der)].map(([oid, v]) => [oid, asString(v)]));
+}
+
+const hexColons = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+
+/**
+ * The subject and authority key identifiers, as Vault puts them in the login metadata
+ * (lowercase hex bytes joined by ":"; "" when the certificate has none).
+ */
+export function keyIdentifiers(der: Uint8Array): { subject_key_id: string; authority_key_id: string } {
+  const exts = extensionValues(der);
+  let subject = '';
+  let authority = '';
+  const ski = exts.get('2.5.29.14');
+  if (ski) {
+    const { result } = asn1js.fromBER(ski);
+    if (result instanceof asn1js.OctetString) subject = hexColons(new Uint8Array(result.getValue()));
+  }
+  const aki = exts.get('2.5.29.35');
+  if (aki) {
+    const { result } = asn1js.fromBER(aki);
+    const id = children(result).find((b) => isContext(b, 0)) as asn1js.Primitive | undefined;
+    if (id) authority = hexColons(id.valueBlock.valueHexView);
+  }
+  return { subject_key_id: subject, authority_key_id: authority };
 }
 
 /** Every "oid:glob" must name an extension of the certificate whose value the glob matches. */

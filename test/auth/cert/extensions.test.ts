@@ -4,22 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extensionStrings, hasRequiredExtensions } from '../../../src/auth/cert/extensions.js';
-import { call, makeCerts, startTLSCoffer } from './fixture.js';
+import { call, makeCerts, signClient, startTLSCoffer } from './fixture.js';
 
-/** A client certificate from the fixture's CA carrying `exts` (openssl -addext syntax). */
-function clientWith(dir: string, name: string, exts: string[]): { cert: Buffer; key: Buffer } {
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`,
-    '-subj', `/CN=${name}.example.com`, ...exts.flatMap((e) => ['-addext', e])]);
-  run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-copy_extensions', 'copy']);
-  return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
-}
+const clientWith = (dir: string, name: string, exts: string[]) => signClient(dir, name, { exts });
 
 test('required_extensions: every oid:glob must match an extension of the client certificate', async () => {
   const c = await startTLSCoffer();

@@ -1,6 +1,6 @@
 /** A TLS Coffer (dev-initialized) and openssl-made CA, server and client certificates for cert auth tests. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,23 @@ export function makeCerts(dir: string): void {
     run(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}.example.com`]);
     run(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1']);
   }
+}
+
+/**
+ * A client certificate from the fixture's CA: `exts` go in the request (openssl -addext syntax)
+ * and are copied, `extfile` is an openssl extension section applied when signing.
+ */
+export function signClient(dir: string, name: string, opts: { exts?: string[]; extfile?: string } = {}): { cert: Buffer; key: Buffer } {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`,
+    '-subj', `/CN=${name}.example.com`, ...(opts.exts ?? []).flatMap((e) => ['-addext', e])]);
+  const signing = ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-copy_extensions', 'copy'];
+  if (opts.extfile) {
+    writeFileSync(join(dir, `${name}.ext`), opts.extfile);
+    signing.push('-extfile', `${name}.ext`);
+  }
+  run(signing);
+  return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
 }
 
 export interface CallOpts { ca: Buffer; cert?: Buffer; key?: Buffer; token?: string; method?: string; body?: unknown }
