@@ -5,7 +5,21 @@ import type { FieldData } from '../../framework/fields.js';
 import type { Request } from '../../framework/types.js';
 import { badRequest } from '../../lib/errors.js';
 import { parseClientJSON } from '../../framework/json.js';
+import { cidrSubset, isCIDR } from '../../core/tokens/token-info.js';
 import type { AppRoleStore, Role, SecretIdEntry } from './store.js';
+
+const goQuoted = (list: string[]) => `[${list.map((c) => JSON.stringify(c)).join(' ')}]`;
+
+/**
+ * A secret ID may narrow its role's CIDR lists, never widen them: its cidr_list within the
+ * role's secret_id_bound_cidrs, its token_bound_cidrs within the role's token_bound_cidrs.
+ */
+function checkCIDRs(field: string, secretIdCIDRs: string[], roleCIDRs: string[]): void {
+  for (const c of secretIdCIDRs) if (!isCIDR(c)) throw badRequest(`invalid CIDR "${c}" in ${field}`);
+  if (secretIdCIDRs.length && roleCIDRs.length && !cidrSubset(roleCIDRs, secretIdCIDRs)) {
+    throw badRequest(`failed to verify subset relationship between CIDR blocks on the role ${goQuoted(roleCIDRs)} and CIDR blocks on the secret ID ${goQuoted(secretIdCIDRs)}`);
+  }
+}
 
 function entryJSON(e: SecretIdEntry): Record<string, unknown> {
   return { ...e };
@@ -29,12 +43,16 @@ export function secretIdPaths(store: AppRoleStore, now: () => number): PathDef[]
     if (numUses < 0) throw badRequest('num_uses cannot be negative');
     if (r.secret_id_num_uses && (numUses === 0 || numUses > r.secret_id_num_uses)) throw badRequest('num_uses cannot be higher than the role\'s secret_id_num_uses');
     const metadata = d.has('metadata') ? parseMetadata(d.raw.metadata) : {};
+    const cidrList = d.list('cidr_list');
+    const tokenCIDRs = d.list('token_bound_cidrs');
+    checkCIDRs('cidr_list', cidrList, r.secret_id_bound_cidrs);
+    checkCIDRs('token_bound_cidrs', tokenCIDRs, r.token_bound_cidrs);
     const t = now();
     const entry = await store.createSecretId(d.str('role_name'), secretId, {
       secret_id_num_uses: numUses, secret_id_ttl: ttl,
       creation_time: new Date(t).toISOString(), last_updated_time: new Date(t).toISOString(),
       expiration_time: ttl ? new Date(t + ttl * 1000).toISOString() : '0001-01-01T00:00:00Z',
-      metadata, cidr_list: d.list('cidr_list'), token_bound_cidrs: d.list('token_bound_cidrs'),
+      metadata, cidr_list: cidrList, token_bound_cidrs: tokenCIDRs,
     });
     return { data: { secret_id: secretId, secret_id_accessor: entry.secret_id_accessor, secret_id_ttl: ttl, secret_id_num_uses: numUses } };
   };
@@ -45,7 +63,6 @@ export function secretIdPaths(store: AppRoleStore, now: () => number): PathDef[]
     token_bound_cidrs: { type: 'strings' as const },
     num_uses: { type: 'int' as const },
     ttl: { type: 'duration' as const },
-    wrap_ttl: { type: 'string' as const },
   };
   // Only the custom endpoint takes a client's secret_id; the generating one would silently ignore it.
   const customFields = { ...fields, secret_id: { type: 'string' as const, sensitive: true } };

@@ -79,6 +79,8 @@ export async function createToken(core: Core, req: Request, d: FieldData, opts: 
   const parent = await core.tokens.lookup(req.clientToken);
   if (!parent) throw permissionDenied();
   if (parent.type === 'batch') throw badRequest('batch tokens cannot create more tokens');
+  // A child would escape the parent's use count (a parent on its last use is at -1 here).
+  if (parent.num_uses !== 0) throw badRequest('restricted use token cannot generate child tokens');
   const root = isRoot(parent) || (await hasSudo(core, parent, req.fullPath));
   const { role } = opts;
   const requested = d.has('policies') ? d.list('policies') : undefined;
@@ -131,6 +133,15 @@ export async function createToken(core: Core, req: Request, d: FieldData, opts: 
   if (explicitMax && (ttl === 0 || ttl > explicitMax)) ttl = explicitMax;
 
   if (d.int('num_uses') < 0) throw badRequest('number of uses cannot be negative');
+  // A role's token_num_uses is a ceiling: a request may ask for fewer uses, not more.
+  let numUses = d.int('num_uses');
+  if (role?.token_num_uses && (numUses === 0 || role.token_num_uses < numUses)) numUses = role.token_num_uses;
+  // A role's CIDRs replace the parent's (roles may grant that); otherwise a child stays bound
+  // where its parent is. Non-expiring root tokens are not CIDR-bound.
+  let boundCIDRs: string[] | undefined;
+  if (role) boundCIDRs = role.token_bound_cidrs.length ? role.token_bound_cidrs : undefined;
+  else if (!orphan && parent.bound_cidrs.length) boundCIDRs = parent.bound_cidrs;
+  if (ttl === 0) boundCIDRs = undefined;
   const entityId = await entityFor(core, d.str('entity_alias'), role, parent);
   const display = d.str('display_name').toLowerCase().replace(/[^a-z0-9._-]/g, '-');
   const path = role ? `auth/token/create/${role.name}${role.path_suffix ? `/${role.path_suffix}` : ''}` : req.fullPath;
@@ -144,12 +155,12 @@ export async function createToken(core: Core, req: Request, d: FieldData, opts: 
     explicitMaxTTL: explicitMax,
     period,
     renewable: batch ? false : role ? role.renewable && d.bool('renewable') : d.bool('renewable'),
-    numUses: d.int('num_uses') || role?.token_num_uses || 0,
+    numUses,
     displayName: display ? `token-${display}` : 'token',
     meta,
     path,
     type: batch ? 'batch' : 'service',
-    boundCIDRs: role?.token_bound_cidrs,
+    boundCIDRs,
     role: role?.name,
     entityId,
   });

@@ -37,6 +37,33 @@ export function cidrAllows(cidrs: string[], remote: string): boolean {
   return blockList(cidrs).check(addr, type);
 }
 
+/** "1.2.3.4/8" → its address and prefix length; a bare address is a /32 (or /128). */
+function splitCIDR(c: string): { addr: string; bits: number; v6: boolean } | undefined {
+  const [addr = '', bitsText] = c.trim().split('/');
+  const v6 = isIPv6(addr);
+  if (!v6 && !isIPv4(addr)) return undefined;
+  const max = v6 ? 128 : 32;
+  const bits = bitsText === undefined ? max : /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
+  return bits >= 0 && bits <= max ? { addr, bits, v6 } : undefined;
+}
+
+export const isCIDR = (c: string): boolean => splitCIDR(c) !== undefined;
+
+/**
+ * Every block of `inner` lies inside one block of `outer` (Vault's cidrutil.SubsetBlocks). A
+ * block with a prefix at least as long as the outer one's is inside it when any of its
+ * addresses is: both are aligned on their prefix length.
+ */
+export function cidrSubset(outer: string[], inner: string[]): boolean {
+  return inner.every((i) => {
+    const a = splitCIDR(i);
+    return !!a && outer.some((o) => {
+      const b = splitCIDR(o);
+      return !!b && a.v6 === b.v6 && a.bits >= b.bits && blockList([o]).check(a.addr, a.v6 ? 'ipv6' : 'ipv4');
+    });
+  });
+}
+
 export function checkBoundCIDRs(t: TokenEntry, remote: string): void {
   if (t.bound_cidrs.length && !cidrAllows(t.bound_cidrs, remote)) throw permissionDenied();
 }
