@@ -88,3 +88,15 @@ export function authFromParams(p: TokenParams, extra: Partial<Auth>): Auth {
     ...extra,
   };
 }
+
+/**
+ * Vault's policyutil.EquivPolicies: the same set of policies, "default" left out (core may
+ * have added it). A login's token is not renewed once its user or certificate entry grants
+ * other policies.
+ */
+export function samePolicies(a: string[], b: string[]): boolean {
+  const set = (l: string[]) => new Set(l.filter((p) => p !== 'default'));
+  const x = set(a);
+  const y = set(b);
+  return x.size === y.size && [...x].every((p) => y.has(p));
+}

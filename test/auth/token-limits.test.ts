@@ -78,3 +78,14 @@ test('an AppRole secret ID may narrow the role\'s CIDR lists, never widen them',
   assert.equal(login.status, 200, JSON.stringify(login.body));
   assert.deepEqual((await lookup(login.body.auth.client_token)).bound_cidrs, ['127.0.0.1/32'], 'the narrower list binds the token');
 });
+
+test('a userpass token is not renewed once the user\'s policies have changed', async () => {
+  await c.api('POST', 'sys/auth/userpass', { type: 'userpass' });
+  assert.equal((await c.api('POST', 'auth/userpass/users/ana', { password: 'pw-ana-1', token_policies: ['creator'] })).status, 204);
+  const token = (await c.api('POST', 'auth/userpass/login/ana', { password: 'pw-ana-1' })).body.auth.client_token;
+  assert.equal((await c.api('POST', 'auth/token/renew-self', {}, token)).status, 200);
+  await c.api('POST', 'auth/userpass/users/ana', { token_policies: ['creator', 'admin'] });
+  const r = await c.api('POST', 'auth/token/renew-self', {}, token);
+  assert.equal(r.status, 400);
+  assert.deepEqual(r.body.errors, ['policies have changed, not renewing']);
+});

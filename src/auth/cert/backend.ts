@@ -10,7 +10,7 @@ import type { FieldData } from '../../framework/fields.js';
 import type { Request } from '../../framework/types.js';
 import { badRequest, CofferError } from '../../lib/errors.js';
 import { globMatch } from '../../lib/glob.js';
-import { authFromParams, parseTokenParams, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
+import { authFromParams, parseTokenParams, samePolicies, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
 import { CrlStore, crlPaths } from './crls.js';
 import { extensionMetadata, extensionStrings, hasRequiredExtensions, keyIdentifiers } from './extensions.js';
 
@@ -99,6 +99,23 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
   const getCert = (name: string) => storage.getJSON<CertEntry>(certKey(name));
   const crls = new CrlStore(storage);
 
+  /** The first entry (of `names`) the presented chain logs in with. */
+  const match = async (chain: X509Certificate[], names: string[]) => {
+    const leaf = chain[0]!;
+    const exts = extensionStrings(leaf.raw);
+    for (const name of names) {
+      const entry = await getCert(name);
+      if (!entry) continue;
+      let trusted: X509Certificate;
+      try { trusted = new X509Certificate(entry.certificate); } catch { continue; }
+      if (!chainsTo(chain, trusted) || !matchesConstraints(entry, leaf)) continue;
+      if (!hasRequiredExtensions(entry.required_extensions ?? [], exts)) continue;
+      if (await crls.anyRevoked([...chain, trusted].map(serialDecimal))) continue;
+      return { name, entry, leaf, exts };
+    }
+    return undefined;
+  };
+
   const writeCert = async (_req: Request, d: FieldData) => {
     const name = d.str('name');
     if (!name) throw badRequest('missing name');
@@ -170,25 +187,18 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
           update: async (req, d) => {
             const chain = peerChain(req);
             if (chain.length === 0) throw new CofferError(400, 'client certificate must be supplied');
-            const names = d.str('name') ? [d.str('name')] : await storage.list('cert/');
-            for (const n of names) {
-              const e = await getCert(n);
-              if (!e) continue;
-              let trusted: X509Certificate;
-              try { trusted = new X509Certificate(e.certificate); } catch { continue; }
-              if (!chainsTo(chain, trusted) || !matchesConstraints(e, chain[0])) continue;
-              const leaf = chain[0];
-              const exts = extensionStrings(leaf.raw);
-              if (!hasRequiredExtensions(e.required_extensions ?? [], exts)) continue;
-              if (await crls.anyRevoked([...chain, trusted].map(serialDecimal))) continue;
+            const m = await match(chain, d.str('name') ? [d.str('name')] : await storage.list('cert/'));
+            if (m) {
+              const { name: n, entry: e, leaf, exts } = m;
               const cn = subjectField(leaf.subject, 'CN')[0] ?? '';
+              const ids = keyIdentifiers(leaf.raw);
               return {
                 auth: authFromParams(e, {
                   metadata: { ...extensionMetadata(e.allowed_metadata_extensions ?? [], exts),
-                    cert_name: n, common_name: cn, serial_number: serialDecimal(leaf), ...keyIdentifiers(leaf.raw) },
+                    cert_name: n, common_name: cn, serial_number: serialDecimal(leaf), ...ids },
                   displayName: e.display_name,
                   alias: { name: cn },
-                  internal: { cert_name: n, fingerprint: leaf.fingerprint256 },
+                  internal: { cert_name: n, fingerprint: leaf.fingerprint256, ...ids },
                 }),
               };
             }
@@ -197,9 +207,28 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
         },
       },
     ],
-    async renewAuth(_req, auth) {
-      const e = await getCert(String(auth.internal?.cert_name ?? ''));
+    /**
+     * Vault's renewal: unless config disable_binding is set, the renewing client presents a
+     * certificate that still logs in (trusted, within the constraints, not on a CRL) and is
+     * the same identity as at login (subject or authority key id); and the entry still grants
+     * the token's policies.
+     */
+    async renewAuth(req, auth) {
+      const name = String(auth.internal?.cert_name ?? '');
+      const e = await getCert(name);
       if (!e) throw badRequest('certificate entry no longer exists');
+      const config = await storage.getJSON<Record<string, boolean>>('config');
+      if (!config?.disable_binding) {
+        const chain = peerChain(req);
+        if (chain.length === 0) throw badRequest('no client certificate found');
+        const m = await match(chain, await storage.list('cert/'));
+        if (!m) throw badRequest('invalid certificate or no client certificate supplied');
+        const ids = keyIdentifiers(m.leaf.raw);
+        if (ids.subject_key_id !== auth.internal?.subject_key_id && ids.authority_key_id !== auth.internal?.authority_key_id) {
+          throw badRequest('client identity during renewal not matching client identity used during login');
+        }
+      }
+      if (!samePolicies(e.token_policies, auth.policies)) throw badRequest('policies have changed, not renewing');
       return { ...auth, ttl: e.token_ttl, maxTTL: e.token_max_ttl, period: e.token_period };
     },
   };

@@ -7,11 +7,15 @@ import { badRequest } from '../../lib/errors.js';
 import { hasSudo, tokenAuthResponse } from './path-create.js';
 import { tokenLookupJSON } from './token-json.js';
 
-/** A minimal Request for an auth method's renewAuth callback. */
-function req0(t: TokenEntry): Request {
+/**
+ * The Request an auth method's renewAuth callback sees: the token's auth, and the connection
+ * of the client asking for the renewal (cert auth checks the certificate it presents).
+ */
+function renewRequest(t: TokenEntry, from: Request): Request {
   return {
-    id: '', operation: 'update', fullPath: 'auth/token/renew', path: 'renew', data: {}, query: {}, headers: {}, clientToken: '',
-    mountPoint: '', mountType: '', mountAccessor: '', remoteAddr: '', auth: { policies: t.policies, metadata: t.meta ?? undefined, internal: t.internal_meta },
+    id: from.id, operation: 'update', fullPath: 'auth/token/renew', path: 'renew', data: {}, query: {}, headers: {}, clientToken: '',
+    mountPoint: '', mountType: '', mountAccessor: t.mount_accessor ?? '', remoteAddr: from.remoteAddr, tlsSocket: from.tlsSocket,
+    auth: { policies: t.policies, metadata: t.meta ?? undefined, internal: t.internal_meta },
   };
 }
 
@@ -26,7 +30,7 @@ async function lookupResponse(core: Core, t: TokenEntry | undefined, includeId: 
  * max); others get the increment (or their original TTL), capped by explicit max and the
  * mount's max TTL counted from creation.
  */
-export async function renewToken(core: Core, t: TokenEntry | undefined, increment: number): Promise<Response> {
+export async function renewToken(core: Core, t: TokenEntry | undefined, increment: number, from: Request): Promise<Response> {
   if (!t) throw badRequest('bad token');
   if (t.type === 'batch') throw badRequest('batch tokens cannot be renewed');
   if (!t.renewable) throw badRequest('lease is not renewable');
@@ -35,7 +39,7 @@ export async function renewToken(core: Core, t: TokenEntry | undefined, incremen
   if (t.mount_accessor) {
     const route = core.mounts.router.findByAccessor(t.mount_accessor);
     if (route?.backend.def.renewAuth) {
-      const checked = await route.backend.def.renewAuth({ ...req0(t), mountAccessor: t.mount_accessor }, {
+      const checked = await route.backend.def.renewAuth(renewRequest(t, from), {
         policies: t.policies, metadata: t.meta ?? undefined, internal: t.internal_meta, ttl: t.ttl, period: t.period,
       });
       if (checked?.period && !t.period) t.period = checked.period;
@@ -87,19 +91,19 @@ export function managePaths(core: Core): PathDef[] {
     {
       pattern: 'renew-self',
       fields: { increment: { type: 'duration' } },
-      operations: { update: async (req, d) => renewToken(core, await tokens.lookup(req.clientToken), d.int('increment')) },
+      operations: { update: async (req, d) => renewToken(core, await tokens.lookup(req.clientToken), d.int('increment'), req) },
     },
     {
       pattern: 'renew',
       fields: { token: { type: 'string', required: true, sensitive: true }, increment: { type: 'duration' } },
-      operations: { update: async (_r, d) => renewToken(core, await tokens.lookup(d.str('token')), d.int('increment')) },
+      operations: { update: async (req, d) => renewToken(core, await tokens.lookup(d.str('token')), d.int('increment'), req) },
     },
     {
       pattern: 'renew-accessor',
       fields: { accessor: { type: 'string', required: true }, increment: { type: 'duration' } },
       operations: {
-        update: async (_r, d) => {
-          const resp = await renewToken(core, await tokens.lookupAccessor(d.str('accessor')), d.int('increment'));
+        update: async (req, d) => {
+          const resp = await renewToken(core, await tokens.lookupAccessor(d.str('accessor')), d.int('increment'), req);
           if (resp.auth) resp.auth.clientToken = '';
           return resp;
         },

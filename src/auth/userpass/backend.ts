@@ -7,7 +7,7 @@ import type { BackendDef, BackendFactory } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/fields.js';
 import type { Auth, Request } from '../../framework/types.js';
 import { badRequest, CofferError } from '../../lib/errors.js';
-import { authFromParams, parseTokenParams, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
+import { authFromParams, parseTokenParams, samePolicies, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
 import { hashPassword, verifyPassword } from './password.js';
 
 interface User extends TokenParams {
@@ -112,6 +112,7 @@ export const userpassFactory: BackendFactory = (ctx): BackendDef => {
       const name = String(auth.internal?.username ?? '');
       const u = await getUser(name);
       if (!u) throw badRequest('user no longer exists');
+      if (!samePolicies(u.token_policies, auth.policies)) throw badRequest('policies have changed, not renewing');
       return { ...auth, ttl: u.token_ttl, maxTTL: u.token_max_ttl, period: u.token_period };
     },
   };

@@ -21,14 +21,15 @@ export function makeCerts(dir: string): void {
 }
 
 /**
- * A client certificate from the fixture's CA: `exts` go in the request (openssl -addext syntax)
+ * A client certificate from one of the fixture's CAs (ca, or other-ca): `exts` go in the request (openssl -addext syntax)
  * and are copied, `extfile` is an openssl extension section applied when signing.
  */
-export function signClient(dir: string, name: string, opts: { exts?: string[]; extfile?: string } = {}): { cert: Buffer; key: Buffer } {
+export function signClient(dir: string, name: string, opts: { exts?: string[]; extfile?: string; ca?: 'ca' | 'other' } = {}): { cert: Buffer; key: Buffer } {
+  const ca = opts.ca ?? 'ca';
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`,
     '-subj', `/CN=${name}.example.com`, ...(opts.exts ?? []).flatMap((e) => ['-addext', e])]);
-  const signing = ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-copy_extensions', 'copy'];
+  const signing = ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-copy_extensions', 'copy'];
   if (opts.extfile) {
     writeFileSync(join(dir, `${name}.ext`), opts.extfile);
     signing.push('-extfile', `${name}.ext`);
