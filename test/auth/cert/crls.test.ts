@@ -8,20 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { call, signClient, startTLSCoffer } from './fixture.js';
-
-/** A CRL from the fixture's CA revoking `certs` (files in dir), PEM. */
-function crlRevoking(dir: string, certs: string[]): string {
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  writeFileSync(join(dir, 'index.txt'), '');
-  writeFileSync(join(dir, 'crlnumber'), '1000\n');
-  writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 1\n');
-  for (const c of certs) run(['ca', '-config', 'ca.cnf', '-revoke', c, '-keyfile', 'ca.key', '-cert', 'ca.crt']);
-  run(['ca', '-config', 'ca.cnf', '-gencrl', '-keyfile', 'ca.key', '-cert', 'ca.crt', '-out', 'ca.crl']);
-  return readFileSync(join(dir, 'ca.crl'), 'utf8');
-}
+import { call, crlRevoking, signClient, startTLSCoffer } from './fixture.js';
 
 const serialOf = (dir: string, file: string) =>
   BigInt('0x' + execFileSync('openssl', ['x509', '-in', file, '-noout', '-serial'], { cwd: dir, encoding: 'utf8' }).trim().split('=')[1]).toString(10);

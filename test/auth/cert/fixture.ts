@@ -38,6 +38,17 @@ export function signClient(dir: string, name: string, opts: { exts?: string[]; e
   return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
 }
 
+/** A CRL from the fixture's CA revoking `certs` (files in dir), PEM. */
+export function crlRevoking(dir: string, certs: string[]): string {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'crlnumber'), '1000\n');
+  writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 1\n');
+  for (const c of certs) run(['ca', '-config', 'ca.cnf', '-revoke', c, '-keyfile', 'ca.key', '-cert', 'ca.crt']);
+  run(['ca', '-config', 'ca.cnf', '-gencrl', '-keyfile', 'ca.key', '-cert', 'ca.crt', '-out', 'ca.crl']);
+  return readFileSync(join(dir, 'ca.crl'), 'utf8');
+}
+
 export interface CallOpts { ca: Buffer; cert?: Buffer; key?: Buffer; token?: string; method?: string; body?: unknown }
 
 export function call(port: number, path: string, o: CallOpts): Promise<{ status: number; body: any }> {

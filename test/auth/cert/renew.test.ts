@@ -5,10 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { call, signClient, startTLSCoffer } from './fixture.js';
+import { call, crlRevoking, signClient, startTLSCoffer } from './fixture.js';
 
 const IDS = 'subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n';
 
@@ -38,13 +35,8 @@ test('renewal needs the login\'s certificate identity, a certificate that still 
     assert.deepEqual(r.body.errors, ['no client certificate found']);
 
     // The certificate revoked after login: the token can no longer be renewed with it.
-    writeFileSync(join(dir, 'index.txt'), '');
-    writeFileSync(join(dir, 'crlnumber'), '1000\n');
-    writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 1\n');
-    const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl(['ca', '-config', 'ca.cnf', '-revoke', 'mine.crt', '-keyfile', 'ca.key', '-cert', 'ca.crt']);
-    openssl(['ca', '-config', 'ca.cnf', '-gencrl', '-keyfile', 'ca.key', '-cert', 'ca.crt', '-out', 'ca.crl']);
-    assert.equal((await admin('/v1/auth/cert/crls/ca', 'POST', { crl: readFileSync(join(dir, 'ca.crl'), 'utf8') })).status, 204);
+    const pem = crlRevoking(dir, ['mine.crt']);
+    assert.equal((await admin('/v1/auth/cert/crls/ca', 'POST', { crl: pem })).status, 204);
     r = await renew(mine);
     assert.equal(r.status, 400);
     assert.deepEqual(r.body.errors, ['invalid certificate or no client certificate supplied']);
