@@ -83,7 +83,7 @@ export function authFromParams(p: TokenParams, extra: Partial<Auth>): Auth {
     numUses: p.token_num_uses,
     boundCIDRs: p.token_bound_cidrs,
     noDefaultPolicy: p.token_no_default_policy,
-    tokenType: p.token_type === 'batch' || p.token_type === 'default-batch' ? 'batch' : 'service',
+    tokenType: p.token_type as Auth['tokenType'],
     renewable: true,
     ...extra,
   };

@@ -89,3 +89,33 @@ test('a userpass token is not renewed once the user\'s policies have changed', a
   assert.equal(r.status, 400);
   assert.deepEqual(r.body.errors, ['policies have changed, not renewing']);
 });
+
+test('an auth mount\'s token_type decides the type of its logins\' tokens, as Vault\'s router does', async () => {
+  await c.api('POST', 'sys/auth/up', { type: 'userpass' });
+  const user = (name: string, tokenType: string) => c.api('POST', `auth/up/users/${name}`, { password: 'pw-long-enough', token_type: tokenType });
+  const loginType = async (name: string) => {
+    const r = await c.api('POST', `auth/up/login/${name}`, { password: 'pw-long-enough' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.auth.token_type, (await lookup(r.body.auth.client_token)).type);
+    return r.body.auth.token_type as string;
+  };
+  await user('plain', 'default');
+  await user('wants-batch', 'default-batch');
+  await user('service-only', 'service');
+  assert.equal(await loginType('plain'), 'service');
+  assert.equal(await loginType('wants-batch'), 'batch', 'a role\'s default-batch is batch under the mount default');
+
+  const tune = (v: string) => c.api('POST', 'sys/auth/up/tune', { token_type: v });
+  assert.equal((await tune('batch')).status, 204);
+  assert.equal((await c.api('GET', 'sys/auth/up/tune')).body.data.token_type, 'batch');
+  assert.equal(await loginType('service-only'), 'batch', 'the mount forces batch');
+  assert.equal((await tune('default-batch')).status, 204);
+  assert.equal(await loginType('plain'), 'batch');
+  assert.equal(await loginType('service-only'), 'service');
+  assert.equal((await tune('service')).status, 204);
+  assert.equal(await loginType('wants-batch'), 'service', 'the mount forces service');
+
+  assert.deepEqual((await tune('sometimes')).body.errors, ["invalid value for 'token_type'"]);
+  assert.deepEqual((await c.api('POST', 'sys/auth/token/tune', { token_type: 'batch' })).body.errors, ["'token_type' cannot be set for 'token' or 'ns_token' auth mounts"]);
+  assert.deepEqual((await c.api('POST', 'sys/mounts/secret/tune', { token_type: 'batch' })).body.errors, ["'token_type' can only be modified on auth mounts"]);
+});

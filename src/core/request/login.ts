@@ -7,6 +7,18 @@ import type { Request, Response } from '../../framework/types.js';
 import type { Core } from '../core.js';
 import type { RouteEntry } from '../mounts/router.js';
 
+/**
+ * The type of a login's token, as Vault's router settles it: an auth mount tuned to `service`
+ * or `batch` decides; under `default-service` (the default) or `default-batch` the role's
+ * type decides, its own defaults following the mount's.
+ */
+export function loginTokenType(mountType: string | undefined, roleType: string | undefined): 'service' | 'batch' {
+  const role = roleType ?? 'default';
+  if (mountType === 'service' || mountType === 'batch') return mountType;
+  if (mountType === 'default-batch') return ['default', 'default-batch', 'batch'].includes(role) ? 'batch' : 'service';
+  return ['default', 'default-service', 'service'].includes(role) ? 'service' : 'batch';
+}
+
 export async function completeLogin(core: Core, req: Request, resp: Response, route: RouteEntry): Promise<Response> {
   const auth = resp.auth!;
   const sys = route.backend.ctx.system;
@@ -36,7 +48,7 @@ export async function completeLogin(core: Core, req: Request, resp: Response, ro
     displayName: auth.displayName ? `${mountName}-${auth.displayName}` : mountName,
     meta: auth.metadata ?? null,
     path: req.fullPath,
-    type: auth.tokenType === 'batch' ? 'batch' : 'service',
+    type: loginTokenType(route.entry.config.token_type, auth.tokenType),
     entityId,
     boundCIDRs: auth.boundCIDRs,
     internalMeta: auth.internal,
@@ -44,6 +56,7 @@ export async function completeLogin(core: Core, req: Request, resp: Response, ro
   });
   auth.clientToken = token.id;
   auth.accessor = token.accessor;
+  auth.tokenType = token.type;
   auth.entityId = entityId;
   auth.tokenPolicies = policies;
   auth.identityPolicies = identityPolicies;

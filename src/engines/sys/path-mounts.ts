@@ -43,6 +43,13 @@ function ttlInput(name: string, v: unknown, core: Core): number | undefined {
   }
 }
 
+/** token_type says which tokens an auth mount's logins get; the token store's own is fixed. */
+function checkTokenType(c: Partial<MountConfig>, table: TableName, type: string): void {
+  if (c.token_type === undefined) return;
+  if (table !== 'auth') throw badRequest("'token_type' can only be modified on auth mounts");
+  if (type === 'token') throw badRequest("'token_type' cannot be set for 'token' or 'ns_token' auth mounts");
+}
+
 export function configFrom(raw: unknown, core: Core): Partial<MountConfig> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw badRequest('error converting input for field "config": expected a map');
@@ -59,7 +66,11 @@ export function configFrom(raw: unknown, core: Core): Partial<MountConfig> {
     if (!['', 'unauth', 'hidden'].includes(v)) throw badRequest(`invalid listing_visibility ${v}`);
     out.listing_visibility = v;
   }
-  if (typeof c.token_type === 'string') out.token_type = c.token_type;
+  if (c.token_type !== undefined) {
+    const v = parseField('token_type', { type: 'string' }, c.token_type) as string;
+    if (!['', 'default-service', 'default-batch', 'service', 'batch'].includes(v)) throw badRequest("invalid value for 'token_type'");
+    out.token_type = v || 'default-service';
+  }
   for (const k of ['audit_non_hmac_request_keys', 'audit_non_hmac_response_keys', 'passthrough_request_headers', 'allowed_response_headers'] as const) {
     if (c[k] !== undefined) out[k] = Array.isArray(c[k]) ? (c[k] as string[]) : String(c[k]).split(',').map((s) => s.trim()).filter(Boolean);
   }
@@ -132,6 +143,7 @@ export function tableHandlers(core: Core, table: TableName) {
       // first one's storage view and reach it under a path no policy was written for.
       if (table === 'mounts' && SINGLETON_TYPES.includes(type)) throw new CofferError(403, `mount type of "${type}" is not mountable`);
       const config = configFrom(d.raw.config, core);
+      checkTokenType(config, table, type);
       await core.mounts.enable(table, d.str('path'), type, d.str('description'), config, options);
       return null;
     },
@@ -146,6 +158,7 @@ export function tableHandlers(core: Core, table: TableName) {
       const patch: Partial<MountConfig> & { description?: string; options?: Record<string, string> } = configFrom(d.raw, core);
       if (d.has('description')) patch.description = d.str('description');
       if (d.raw.options !== undefined) patch.options = optionsFrom(d.raw.options);
+      checkTokenType(patch, table, e.type);
       const max = patch.max_lease_ttl ?? e.config.max_lease_ttl;
       const dflt = patch.default_lease_ttl ?? e.config.default_lease_ttl;
       if (dflt && (max || core.maxLeaseTTL) < dflt) throw badRequest('the default lease TTL cannot exceed the max lease TTL');
