@@ -44,6 +44,17 @@ export function checkCredentialType(t: string): string {
   return v;
 }
 
+/**
+ * credential_config for passwords holds only password_policy in Vault; password policies are
+ * not available here, so one named is refused rather than silently replaced by the default
+ * generator. Anything else in the map is ignored, as Vault's weak decoding does.
+ */
+export function checkCredentialConfig(d: FieldData): void {
+  if (!d.has('credential_config')) return;
+  const policy = d.get<Record<string, unknown> | null>('credential_config')?.password_policy;
+  if (policy) throw badRequest(`credential_config.password_policy "${String(policy)}": password policies are not available on this server; omit it to use the default password generator`);
+}
+
 export const roleKey = (name: string) => `role/${name}`;
 export const readRole = (storage: LogicalStorage, name: string) => storage.getJSON<DatabaseRole>(roleKey(name));
 
@@ -70,6 +81,7 @@ async function writeRole(storage: LogicalStorage, d: FieldData, create: boolean)
   if (d.has('db_name') || create) role.db_name = d.str('db_name');
   if (!role.db_name) throw badRequest('database name is required');
   if (d.has('credential_type')) role.credential_type = checkCredentialType(d.str('credential_type'));
+  checkCredentialConfig(d);
   for (const f of ['creation_statements', 'revocation_statements', 'rollback_statements', 'renew_statements'] as const) {
     if (d.has(f) || create) role[f] = statementsField(f, d.raw[f]);
   }

@@ -14,7 +14,7 @@ import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import type { Connections } from './connections.js';
 import { databaseError, notAllowed, roleAllowed } from './creds.js';
 import { generatePassword } from './credentials.js';
-import { checkCredentialType, readRole } from './roles.js';
+import { checkCredentialConfig, checkCredentialType, readRole } from './roles.js';
 import { statementsField } from './statements.js';
 
 /** Vault's queue tick: rotation periods shorter than this could not be honoured. */
@@ -119,6 +119,7 @@ export class StaticRotator {
       throw badRequest('rotation_period is required to create static accounts');
     }
     if (d.has('credential_type')) role.credential_type = checkCredentialType(d.str('credential_type'));
+    checkCredentialConfig(d);
     if (d.has('rotation_statements') || create) role.rotation_statements = statementsField('rotation_statements', d.raw.rotation_statements);
     // The config must exist before the account is taken over.
     await this.connections.get(role.db_name);

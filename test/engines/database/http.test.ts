@@ -105,6 +105,8 @@ test('bad input is a 400 naming the field; the root password is never in a reply
     ['config/bad', { ...base, password: ['x'] }, /field "password"/],
     ['roles/bad', { db_name: 'awesome-db', max_ttl: '1 fortnight' }, /field "max_ttl"/],
     ['roles/bad', { creation_statements: CREATE }, /database name is required/],
+    ['roles/bad', { db_name: 'awesome-db', creation_statements: CREATE, credential_config: { password_policy: 'strong' } }, /^credential_config\.password_policy "strong": password policies are not available/],
+    ['static-roles/bad', { db_name: 'awesome-db', username: 'postgres', rotation_period: 60, credential_config: { password_policy: 'strong' } }, /^credential_config\.password_policy "strong"/],
     ['static-roles/bad', { db_name: 'awesome-db', username: 'postgres', rotation_period: 2 }, /rotation_period must be 5 seconds or more/],
     ['static-roles/bad', { db_name: 'awesome-db', rotation_period: 60 }, /username is a required field/],
   ];
