@@ -119,3 +119,13 @@ test('an auth mount\'s token_type decides the type of its logins\' tokens, as Va
   assert.deepEqual((await c.api('POST', 'sys/auth/token/tune', { token_type: 'batch' })).body.errors, ["'token_type' cannot be set for 'token' or 'ns_token' auth mounts"]);
   assert.deepEqual((await c.api('POST', 'sys/mounts/secret/tune', { token_type: 'batch' })).body.errors, ["'token_type' can only be modified on auth mounts"]);
 });
+
+test('a userpass login from outside the user\'s token_bound_cidrs is refused, not handed an unusable token', async () => {
+  await c.api('POST', 'sys/auth/userpass', { type: 'userpass' });
+  await c.api('POST', 'auth/userpass/users/far', { password: 'pw-far-away', token_bound_cidrs: ['10.0.0.0/8'] });
+  const r = await c.api('POST', 'auth/userpass/login/far', { password: 'pw-far-away' });
+  assert.equal(r.status, 403);
+  assert.deepEqual(r.body.errors, ['permission denied']);
+  await c.api('POST', 'auth/userpass/users/far', { token_bound_cidrs: ['127.0.0.0/8'] });
+  assert.equal((await c.api('POST', 'auth/userpass/login/far', { password: 'pw-far-away' })).status, 200);
+});

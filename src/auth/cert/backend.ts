@@ -8,7 +8,8 @@ import type { PeerCertificate, DetailedPeerCertificate } from 'node:tls';
 import type { BackendDef, BackendFactory } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/fields.js';
 import type { Request } from '../../framework/types.js';
-import { badRequest, CofferError } from '../../lib/errors.js';
+import { badRequest, CofferError, permissionDenied } from '../../lib/errors.js';
+import { cidrAllows } from '../../core/tokens/token-info.js';
 import { globMatch } from '../../lib/glob.js';
 import { authFromParams, parseTokenParams, samePolicies, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
 import { CrlStore, crlPaths } from './crls.js';
@@ -190,14 +191,18 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
             const m = await match(chain, d.str('name') ? [d.str('name')] : await storage.list('cert/'));
             if (m) {
               const { name: n, entry: e, leaf, exts } = m;
+              // As Vault: a login from outside the entry's token_bound_cidrs is refused outright.
+              if (!cidrAllows(e.token_bound_cidrs, req.remoteAddr)) throw permissionDenied();
               const cn = subjectField(leaf.subject, 'CN')[0] ?? '';
               const ids = keyIdentifiers(leaf.raw);
+              const metadata = { ...extensionMetadata(e.allowed_metadata_extensions ?? [], exts),
+                cert_name: n, common_name: cn, serial_number: serialDecimal(leaf), ...ids };
+              const config = await storage.getJSON<Record<string, boolean>>('config');
               return {
                 auth: authFromParams(e, {
-                  metadata: { ...extensionMetadata(e.allowed_metadata_extensions ?? [], exts),
-                    cert_name: n, common_name: cn, serial_number: serialDecimal(leaf), ...ids },
+                  metadata,
                   displayName: e.display_name,
-                  alias: { name: cn },
+                  alias: config?.enable_identity_alias_metadata ? { name: cn, metadata } : { name: cn },
                   internal: { cert_name: n, fingerprint: leaf.fingerprint256, ...ids },
                 }),
               };

@@ -6,7 +6,8 @@
 import type { BackendDef, BackendFactory } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/fields.js';
 import type { Auth, Request } from '../../framework/types.js';
-import { badRequest, CofferError } from '../../lib/errors.js';
+import { badRequest, CofferError, permissionDenied } from '../../lib/errors.js';
+import { cidrAllows } from '../../core/tokens/token-info.js';
 import { authFromParams, parseTokenParams, samePolicies, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
 import { hashPassword, verifyPassword } from './password.js';
 
@@ -96,6 +97,8 @@ export const userpassFactory: BackendFactory = (ctx): BackendDef => {
             const u = await getUser(name);
             const ok = await verifyPassword(password, u?.password_hash);
             if (!ok || !u) throw new CofferError(400, 'invalid username or password');
+            // As Vault: a login from outside the user's token_bound_cidrs is refused outright.
+            if (!cidrAllows(u.token_bound_cidrs, req.remoteAddr)) throw permissionDenied();
             const auth: Auth = authFromParams(u, {
               metadata: { username: name },
               displayName: name,

@@ -52,3 +52,32 @@ test('renewal needs the login\'s certificate identity, a certificate that still 
     await c.running.stop();
   }
 });
+
+test('login: token_bound_cidrs refuse other addresses; enable_identity_alias_metadata puts the login metadata on the entity alias', async () => {
+  const c = await startTLSCoffer();
+  try {
+    const { port, file: f, admin } = c;
+    const ca = f('ca.crt');
+    await admin('/v1/sys/auth/cert', 'POST', { type: 'cert' });
+    await admin('/v1/auth/cert/certs/web', 'POST', { certificate: ca.toString(), token_bound_cidrs: '10.0.0.0/8' });
+    const login = () => call(port, '/v1/auth/cert/login', { ca, cert: f('client.crt'), key: f('client.key'), method: 'POST', body: {} });
+    let r = await login();
+    assert.equal(r.status, 403);
+    assert.deepEqual(r.body.errors, ['permission denied']);
+
+    await admin('/v1/auth/cert/certs/web', 'POST', { token_bound_cidrs: '127.0.0.1/32' });
+    r = await login();
+    assert.equal(r.status, 200);
+    const plainAlias = (await admin(`/v1/identity/entity/id/${r.body.auth.entity_id}`, 'GET')).body.data.aliases[0];
+    assert.equal(plainAlias.name, 'client.example.com');
+    assert.equal(plainAlias.metadata, null);
+
+    assert.equal((await admin('/v1/auth/cert/config', 'POST', { enable_identity_alias_metadata: true })).status, 204);
+    r = await login();
+    const alias = (await admin(`/v1/identity/entity/id/${r.body.auth.entity_id}`, 'GET')).body.data.aliases[0];
+    assert.equal(alias.metadata.cert_name, 'web');
+    assert.equal(alias.metadata.common_name, 'client.example.com');
+  } finally {
+    await c.running.stop();
+  }
+});
