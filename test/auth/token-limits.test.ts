@@ -129,3 +129,14 @@ test('a userpass login from outside the user\'s token_bound_cidrs is refused, no
   await c.api('POST', 'auth/userpass/users/far', { token_bound_cidrs: ['127.0.0.0/8'] });
   assert.equal((await c.api('POST', 'auth/userpass/login/far', { password: 'pw-far-away' })).status, 200);
 });
+
+test('periods: asking for one needs sudo even through a role; with a role\'s period too, the lesser wins', async () => {
+  assert.equal((await c.api('POST', 'auth/token/roles/periodic', { token_period: '1h', allowed_policies: ['creator'] })).status, 204);
+  const creator = (await c.api('POST', 'auth/token/create', { policies: ['creator'] })).body.auth.client_token;
+  const r = await c.api('POST', 'auth/token/create/periodic', { period: '2h' }, creator);
+  assert.deepEqual(r.body.errors, ['root or sudo privileges required to create periodic token']);
+  const period = async (body: Record<string, unknown>, token?: string) => (await lookup((await c.api('POST', 'auth/token/create/periodic', body, token)).body.auth.client_token)).period;
+  assert.equal(await period({}, creator), 3600, 'the role\'s period without asking');
+  assert.equal(await period({ period: '2h' }), 3600);
+  assert.equal(await period({ period: '30m' }), 1800);
+});

@@ -117,8 +117,11 @@ export async function createToken(core: Core, req: Request, d: FieldData, opts: 
   }
   const batch = typeWanted === 'batch';
   const { dflt, max } = mountTTLs(core);
-  const period = role?.token_period || d.int('period');
-  if (d.int('period') && !root && !role) throw badRequest('root or sudo privileges required to create periodic token');
+  if (d.int('period') && !root) throw badRequest('root or sudo privileges required to create periodic token');
+  // As Vault: with a period both requested and in the role, the lesser one (roles of batch
+  // tokens have theirs ignored).
+  let period = d.int('period');
+  if (role?.token_period && !batch && (period === 0 || role.token_period < period)) period = role.token_period;
   if (batch && period) throw badRequest('batch tokens cannot be periodic');
   let explicitMax = d.int('explicit_max_ttl');
   if (role?.token_explicit_max_ttl && (!explicitMax || role.token_explicit_max_ttl < explicitMax)) explicitMax = role.token_explicit_max_ttl;
