@@ -4,6 +4,7 @@
  */
 import type { FieldData, FieldTable } from '../framework/fields.js';
 import type { Auth } from '../framework/types.js';
+import { isCIDR } from '../core/tokens/token-info.js';
 import { badRequest } from '../lib/errors.js';
 
 export interface TokenParams {
@@ -63,7 +64,7 @@ export function parseTokenParams(d: FieldData, current: TokenParams = defaultTok
   if (!(TOKEN_TYPES as readonly string[]).includes(out.token_type)) throw badRequest(`invalid 'token_type' value "${out.token_type}"`);
   if (out.token_max_ttl && out.token_ttl > out.token_max_ttl) throw badRequest('"token_ttl" cannot be greater than "token_max_ttl"');
   for (const c of out.token_bound_cidrs) {
-    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(c)) throw badRequest(`invalid CIDR "${c}" in token_bound_cidrs`);
+    if (!isCIDR(c)) throw badRequest(`invalid CIDR "${c}" in token_bound_cidrs`);
   }
   return out;
 }

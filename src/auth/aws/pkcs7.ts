@@ -8,6 +8,7 @@
  */
 import { createHash, verify, type X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import { children, isContext, type Block } from '../../lib/asn1.js';
 
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
@@ -29,18 +30,11 @@ const SIGNATURE_HASHES: Record<string, string> = {
   '1.2.840.10045.4.1': 'sha1', '1.2.840.10045.4.3.2': 'sha256', '1.2.840.10045.4.3.3': 'sha384', '1.2.840.10045.4.3.4': 'sha512',
 };
 
-type Block = asn1js.AsnType;
-
 export class Pkcs7Error extends Error {}
 /** The input is not a SignedData at all (as opposed to one that does not verify). */
 export class Pkcs7ParseError extends Pkcs7Error {}
 
-const children = (b: Block | undefined): Block[] => {
-  const v = (b as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
-  return Array.isArray(v) ? (v as Block[]) : [];
-};
 const oid = (b: Block | undefined): string => (b instanceof asn1js.ObjectIdentifier ? b.valueBlock.toString() : '');
-const isContext = (b: Block | undefined, n: number) => !!b && (b as asn1js.BaseBlock).idBlock.tagClass === 3 && (b as asn1js.BaseBlock).idBlock.tagNumber === n;
 
 function octets(b: Block | undefined): Buffer {
   if (!(b instanceof asn1js.OctetString)) throw new Pkcs7Error('expected an OCTET STRING');

@@ -13,7 +13,7 @@ import { cidrAllows } from '../../core/tokens/token-info.js';
 import { globMatch } from '../../lib/glob.js';
 import { authFromParams, parseTokenParams, samePolicies, tokenFields, tokenParamsJSON, type TokenParams } from '../token-fields.js';
 import { CrlStore, crlPaths } from './crls.js';
-import { extensionMetadata, extensionStrings, hasRequiredExtensions, keyIdentifiers } from './extensions.js';
+import { certExtensions, extensionMetadata, extensionStrings, hasRequiredExtensions, keyIdentifiers } from './extensions.js';
 
 interface CertEntry extends TokenParams {
   certificate: string;
@@ -103,7 +103,8 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
   /** The first entry (of `names`) the presented chain logs in with. */
   const match = async (chain: X509Certificate[], names: string[]) => {
     const leaf = chain[0]!;
-    const exts = extensionStrings(leaf.raw);
+    const parsed = certExtensions(leaf.raw);
+    const exts = extensionStrings(parsed);
     for (const name of names) {
       const entry = await getCert(name);
       if (!entry) continue;
@@ -112,7 +113,7 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
       if (!chainsTo(chain, trusted) || !matchesConstraints(entry, leaf)) continue;
       if (!hasRequiredExtensions(entry.required_extensions ?? [], exts)) continue;
       if (await crls.anyRevoked([...chain, trusted].map(serialDecimal))) continue;
-      return { name, entry, leaf, exts };
+      return { name, entry, leaf, exts, ids: keyIdentifiers(parsed) };
     }
     return undefined;
   };
@@ -190,11 +191,10 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
             if (chain.length === 0) throw new CofferError(400, 'client certificate must be supplied');
             const m = await match(chain, d.str('name') ? [d.str('name')] : await storage.list('cert/'));
             if (m) {
-              const { name: n, entry: e, leaf, exts } = m;
+              const { name: n, entry: e, leaf, exts, ids } = m;
               // As Vault: a login from outside the entry's token_bound_cidrs is refused outright.
               if (!cidrAllows(e.token_bound_cidrs, req.remoteAddr)) throw permissionDenied();
               const cn = subjectField(leaf.subject, 'CN')[0] ?? '';
-              const ids = keyIdentifiers(leaf.raw);
               const metadata = { ...extensionMetadata(e.allowed_metadata_extensions ?? [], exts),
                 cert_name: n, common_name: cn, serial_number: serialDecimal(leaf), ...ids };
               const config = await storage.getJSON<Record<string, boolean>>('config');
@@ -228,7 +228,7 @@ export const certAuthFactory: BackendFactory = (ctx): BackendDef => {
         if (chain.length === 0) throw badRequest('no client certificate found');
         const m = await match(chain, await storage.list('cert/'));
         if (!m) throw badRequest('invalid certificate or no client certificate supplied');
-        const ids = keyIdentifiers(m.leaf.raw);
+        const { ids } = m;
         if (ids.subject_key_id !== auth.internal?.subject_key_id && ids.authority_key_id !== auth.internal?.authority_key_id) {
           throw badRequest('client identity during renewal not matching client identity used during login');
         }

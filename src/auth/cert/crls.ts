@@ -7,6 +7,7 @@
 import * as asn1js from 'asn1js';
 import type { PathDef } from '../../framework/backend.js';
 import type { LogicalStorage } from '../../framework/types.js';
+import { children, type Block } from '../../lib/asn1.js';
 import { badRequest } from '../../lib/errors.js';
 
 interface CrlEntry {
@@ -14,11 +15,6 @@ interface CrlEntry {
   cdp: { url: string; valid_until: string } | null;
 }
 
-type Block = asn1js.AsnType;
-const children = (b: Block | undefined): Block[] => {
-  const v = (b as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
-  return Array.isArray(v) ? (v as Block[]) : [];
-};
 const isTime = (b: Block | undefined) => b instanceof asn1js.UTCTime || b instanceof asn1js.GeneralizedTime;
 
 /** A PEM "X509 CRL" block or DER bytes. */

@@ -2,34 +2,21 @@
  * Certificate extensions the way Vault's cert auth reads them for `required_extensions` and
  * `allowed_metadata_extensions`: each extension's value is decoded as an ASN.1 string
  * (UTF8String, PrintableString, IA5String, T61String, NumericString, BMPString); a value of
- * another type reads as "" but the extension still counts as present.
+ * another type reads as "" but the extension still counts as present. Also the subject and
+ * authority key identifiers for the login metadata.
  */
 import * as asn1js from 'asn1js';
+import { children, isContext } from '../../lib/asn1.js';
 import { globMatch } from '../../lib/glob.js';
 
-type Block = asn1js.AsnType;
+/** A certificate's extensions, parsed once per login: OID → the DER inside extnValue. */
+export type Extensions = Map<string, ArrayBuffer>;
 
-const children = (b: Block | undefined): Block[] => {
-  const v = (b as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
-  return Array.isArray(v) ? (v as Block[]) : [];
-};
-const isContext = (b: Block, n: number) => (b as asn1js.BaseBlock).idBlock.tagClass === 3 && (b as asn1js.BaseBlock).idBlock.tagNumber === n;
-
-const STRING_TYPES = [asn1js.Utf8String, asn1js.PrintableString, asn1js.IA5String, asn1js.TeletexString, asn1js.NumericString, asn1js.BmpString];
-
-function asString(value: ArrayBuffer): string {
-  const { offset, result } = asn1js.fromBER(value);
-  if (offset === -1) return '';
-  return STRING_TYPES.some((t) => result instanceof t) ? (result as asn1js.Utf8String).valueBlock.value : '';
-}
-
-/** OID → the DER value (extnValue's contents) of every extension of a DER certificate. */
-function extensionValues(der: Uint8Array): Map<string, ArrayBuffer> {
-  const out = new Map<string, ArrayBuffer>();
+export function certExtensions(der: Uint8Array): Extensions {
+  const out: Extensions = new Map();
   const { offset, result } = asn1js.fromBER(new Uint8Array(der).buffer);
   if (offset === -1) return out;
-  const tbs = children(result)[0];
-  const wrapper = children(tbs).find((b) => isContext(b, 3));
+  const wrapper = children(children(result)[0]).find((b) => isContext(b, 3));
   for (const ext of children(children(wrapper)[0])) {
     const parts = children(ext);
     const id = parts[0];
@@ -39,33 +26,17 @@ function extensionValues(der: Uint8Array): Map<string, ArrayBuffer> {
   return out;
 }
 
-/** OID → string value of every extension of a DER certificate. */
-export function extensionStrings(der: Uint8Array): Map<string, string> {
-  return new Map([...extensionValues(der)].map(([oid, v]) => [oid, asString(v)]));
+const STRING_TYPES = [asn1js.Utf8String, asn1js.PrintableString, asn1js.IA5String, asn1js.TeletexString, asn1js.NumericString, asn1js.BmpString];
+
+function asString(value: ArrayBuffer): string {
+  const { offset, result } = asn1js.fromBER(value);
+  if (offset === -1) return '';
+  return STRING_TYPES.some((t) => result instanceof t) ? (result as asn1js.Utf8String).valueBlock.value : '';
 }
 
-const hexColons = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
-
-/**
- * The subject and authority key identifiers, as Vault puts them in the login metadata
- * (lowercase hex bytes joined by ":"; "" when the certificate has none).
- */
-export function keyIdentifiers(der: Uint8Array): { subject_key_id: string; authority_key_id: string } {
-  const exts = extensionValues(der);
-  let subject = '';
-  let authority = '';
-  const ski = exts.get('2.5.29.14');
-  if (ski) {
-    const { result } = asn1js.fromBER(ski);
-    if (result instanceof asn1js.OctetString) subject = hexColons(new Uint8Array(result.getValue()));
-  }
-  const aki = exts.get('2.5.29.35');
-  if (aki) {
-    const { result } = asn1js.fromBER(aki);
-    const id = children(result).find((b) => isContext(b, 0)) as asn1js.Primitive | undefined;
-    if (id) authority = hexColons(id.valueBlock.valueHexView);
-  }
-  return { subject_key_id: subject, authority_key_id: authority };
+/** OID → string value of every extension. */
+export function extensionStrings(exts: Extensions): Map<string, string> {
+  return new Map([...exts].map(([oid, v]) => [oid, asString(v)]));
 }
 
 /** Every "oid:glob" must name an extension of the certificate whose value the glob matches. */
@@ -85,4 +56,27 @@ export function extensionMetadata(allowed: string[], exts: Map<string, string>):
     if (v !== undefined) out[oid.replaceAll('.', '-')] = v;
   }
   return out;
+}
+
+const hexColons = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+
+/**
+ * The subject and authority key identifiers, as Vault puts them in the login metadata
+ * (lowercase hex bytes joined by ":"; "" when the certificate has none).
+ */
+export function keyIdentifiers(exts: Extensions): { subject_key_id: string; authority_key_id: string } {
+  let subject = '';
+  let authority = '';
+  const ski = exts.get('2.5.29.14');
+  if (ski) {
+    const { result } = asn1js.fromBER(ski);
+    if (result instanceof asn1js.OctetString) subject = hexColons(new Uint8Array(result.getValue()));
+  }
+  const aki = exts.get('2.5.29.35');
+  if (aki) {
+    const { result } = asn1js.fromBER(aki);
+    const id = children(result).find((b) => isContext(b, 0)) as asn1js.Primitive | undefined;
+    if (id) authority = hexColons(id.valueBlock.valueHexView);
+  }
+  return { subject_key_id: subject, authority_key_id: authority };
 }

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extensionStrings, hasRequiredExtensions } from '../../../src/auth/cert/extensions.js';
+import { certExtensions, extensionStrings, hasRequiredExtensions } from '../../../src/auth/cert/extensions.js';
 import { call, makeCerts, signClient, startTLSCoffer } from './fixture.js';
 
 const clientWith = (dir: string, name: string, exts: string[]) => signClient(dir, name, { exts });
@@ -65,7 +65,7 @@ test('extensionStrings: string values of any ASN.1 string type, "" for other typ
   const dir = mkdtempSync(join(tmpdir(), 'coffer-cert-ext-'));
   makeCerts(dir);
   const { cert } = clientWith(dir, 'bmp', ['1.2.3.48=ASN1:BMPString:team-ops', '1.2.3.49=ASN1:PRINTABLESTRING:Ops Team', 'subjectAltName=DNS:bmp.example.com']);
-  const exts = extensionStrings(new X509Certificate(cert).raw);
+  const exts = extensionStrings(certExtensions(new X509Certificate(cert).raw));
   assert.equal(exts.get('1.2.3.48'), 'team-ops');
   assert.equal(exts.get('1.2.3.49'), 'Ops Team');
   assert.equal(exts.get('2.5.29.17'), '', 'a SEQUENCE value reads as ""');
